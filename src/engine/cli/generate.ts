@@ -1,0 +1,45 @@
+/** `deep-thinking generate mazes|prefix-sums`: write fresh, seeded puzzle sets. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { generateMaze } from '../data/mazes';
+import { generatePrefixSums } from '../data/prefixSums';
+import { serializeMaze } from '../../shared/mazeFormat';
+import { deriveSeed } from '../../shared/rng';
+import type { Output } from './output';
+
+export interface GenerateMazesOptions {
+  size: number;
+  count: number;
+  seed: number;
+  out: string;
+  loops?: number;
+}
+
+export function generateMazeFiles(o: GenerateMazesOptions, out: Output): string[] {
+  fs.mkdirSync(o.out, { recursive: true });
+  const files: string[] = [];
+  const width = String(o.count - 1).length;
+  for (let i = 0; i < o.count; i++) {
+    const seed = deriveSeed(o.seed, i);
+    const grid = generateMaze(o.size, seed, { loops: o.loops });
+    const file = path.join(o.out, `maze-${o.size}-${String(i).padStart(width, '0')}.maze`);
+    const text = serializeMaze(grid, { meta: { size: String(o.size), seed: String(seed), generator: 'dfs-backtracker', ...(o.loops ? { loops: String(o.loops) } : {}) } });
+    fs.writeFileSync(file, text);
+    files.push(file);
+    out.record({ file, size: o.size, seed }, file);
+  }
+  return files;
+}
+
+export function generatePrefixSumStrings(o: { length: number; count: number; seed: number; out?: string }, out: Output): void {
+  const puzzles = generatePrefixSums(o.length, o.count, o.seed);
+  const lines = puzzles.map((p) => Array.from(p.bits).join(''));
+  if (o.out) {
+    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+    fs.writeFileSync(o.out, lines.join('\n') + '\n');
+    out.info(`wrote ${lines.length} strings of ${o.length} bits to ${o.out}`);
+    if (out.json) out.record({ file: o.out, length: o.length, count: o.count, seed: o.seed });
+  } else {
+    for (const l of lines) out.record({ input: l }, l);
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Sparse, tiled thinking in constant memory (issue #4, part 2).
+ *
+ * A trained maze net changes only a thin front of its hidden state per iteration (Bansal et al. 2022, §5: the
+ * path is painted progressively). The recurrent block is a stack of 3×3 convs — recall conv + 2 residual blocks ×
+ * 2 convs = 5 convs — so a pixel's next state depends only on the state and input within radius r = 5. Hence a tile
+ * whose dilated neighbourhood (tile ± r) did not change in the previous iteration would compute exactly the state it
+ * already has: we skip it. Per iteration:
+ *   1. gather the active tiles' patches (tile ± r, clipped to the image, see tiles.ts) of thought and input x,
+ *      batched per patch shape: [T, h, w, C];
+ *   2. run the recurrent step on each batch (tfjs or onnxruntime-node, see tileKernels.ts);
+ *   3. once *all* batches are done (a Jacobi update: every tile reads the previous iteration's state), write the
+ *      tiles' centres back and record how much each changed, per border band (tiles.ts: scatterCenter);
+ *   4. a tile becomes active when the change its patch saw since it was last computed exceeds `tolerance`.
+ * With tolerance 0 this is the dense computation, up to float rounding (the tests compare them on many mazes).
+ * With tolerance > 0 a tile may lag behind by changes totalling at most `tolerance` per value.
+ *
+ * Memory: the whole thought lives in one Float32Array [H,W,width] (331 MB for an 801×801 maze at width 32), plus
+ * at most one iteration's active tile outputs and bounded batches. Nothing grows with the iteration count.
+ *
+ * Predictions (logits → class1 = logit1 − logit0 per pixel) are kept in a per-pixel map and recomputed only for
+ * tiles whose thought changed near them since the last request (the head is 3 convs: radius 3 ≤ r).
+ */
+import type { DTNet } from '../models/dtNet';
+import { hasRecall } from '../../shared/architecture';
+import { REGIONS, TileGrid, gatherRect, scatterCenter, spreadChange, type Rect } from './tiles';
+import type { TileKernels } from './tileKernels';
+
+export interface SparseThinkerOptions {
+  /** tile side in pixels (default 32); a size ≥ the image makes one tile, i.e. the dense computation */
+  tileSize?: number;
+  /**
+   * Largest total change a tile's input may accumulate before it is recomputed. 0 (default) = exact.
+   * Negative = recompute every tile every iteration (dense, but through the same kernels).
+   */
+  tolerance?: number;
+  /** upper bound on pixels per kernel call (patch area × tiles), to bound scratch memory; default 2^17 */
+  maxBatchPixels?: number;
+}
+
+export interface SparseStepStats {
+  /** 1-based iteration just completed */
+  iteration: number;
+  /** tiles recomputed in this iteration */
+  activeTiles: number;
+  totalTiles: number;
+  /** activeTiles / totalTiles */
+  activeFraction: number;
+  /** pixels pushed through the step (patches include their halo), relative to the image's pixel count */
+  computedPixelRatio: number;
+  /** tiles that will be recomputed next iteration; 0 means the thought has reached a fixed point (tolerance 0) */
+  nextActiveTiles: number;
+}
+
+export class SparseThinker {
+  readonly grid: TileGrid;
+  readonly height: number;
+  readonly width: number;
+  /** receptive radius of one recurrent step (convs in the block) */
+  readonly stepHalo: number;
+  /** receptive radius of the head */
+  readonly headHalo = 3;
+  readonly tolerance: number;
+  /** the full hidden state [H,W,width], channels-last; owned by the thinker, read-only for callers */
+  readonly thought: Float32Array;
+  private readonly x: Float32Array;
+  private readonly class1Map: Float32Array;
+  private readonly staleness: Float32Array;
+  private readonly headDirty: Uint8Array;
+  private readonly maxBatchPixels: number;
+  private readonly channels: number;
+  private readonly inChannels: number;
+  private iter = 0;
+  private started = false;
+  private lastFlips = 0;
+
+  /**
+   * x: one input image [H,W,inChannels] channels-last (e.g. mazeProblem.encode(grid).data). The thinker keeps a
+   * reference; do not modify it while thinking.
+   */
+  constructor(
+    readonly net: DTNet,
+    readonly kernels: TileKernels,
+    x: Float32Array,
+    height: number,
+    width: number,
+    opts: SparseThinkerOptions = {},
+  ) {
+    const a = net.arch;
+    if (a.dims !== 2) throw new Error(`sparse thinking needs a 2-D net, got dims ${a.dims}`);
+    if (net.depth !== Infinity) throw new Error(`sparse thinking needs a recurrent net with tied weights; ${a.kind} has distinct layers per iteration`);
+    if (x.length !== height * width * a.inChannels) {
+      throw new RangeError(`sparse thinking: input has ${x.length} values, expected ${height}×${width}×${a.inChannels}`);
+    }
+    this.height = height;
+    this.width = width;
+    this.channels = a.width;
+    this.inChannels = a.inChannels;
+    this.stepHalo = (hasRecall(a) ? 1 : 0) + 2 * a.blocks;
+    const tileSize = opts.tileSize ?? 32;
+    // A neighbour's patch must not reach past the adjacent tile, or the 8-neighbour bookkeeping would miss it.
+    if (!(tileSize >= this.stepHalo)) throw new RangeError(`tile size ${tileSize} must be at least the step's radius ${this.stepHalo}`);
+    this.grid = new TileGrid(height, width, tileSize);
+    this.tolerance = opts.tolerance ?? 0;
+    this.maxBatchPixels = opts.maxBatchPixels ?? 1 << 17;
+    this.x = x;
+    this.thought = new Float32Array(height * width * this.channels);
+    this.class1Map = new Float32Array(height * width);
+    this.staleness = new Float32Array(this.grid.count);
+    this.headDirty = new Uint8Array(this.grid.count);
+  }
+
+  /** Iterations completed so far. */
+  get iteration(): number {
+    return this.iter;
+  }
+
+  /** Pixels whose predicted class flipped at the last predictions() call. */
+  get flips(): number {
+    return this.lastFlips;
+  }
+
+  /** Compute the initial thought, relu(conv(x)), tile by tile (radius 1). Called by the first step(). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const all = range(this.grid.count);
+    await this.runTiles(all, 1, this.channels, (batchX, _t, n, h, w) => this.kernels.project(batchX, n, h, w), false, async (outs) => {
+      for (const { tile, patch, out, at } of outs) {
+        const { y0, y1, x0, x1 } = this.grid.tile(tile);
+        const pw = patch.x1 - patch.x0;
+        for (let y = y0; y < y1; y++) {
+          const s = at + ((y - patch.y0) * pw + (x0 - patch.x0)) * this.channels;
+          this.thought.set(out.subarray(s, s + (x1 - x0) * this.channels), (y * this.width + x0) * this.channels);
+        }
+      }
+    });
+    // Every tile must think at iteration 1, and every prediction is unknown.
+    this.staleness.fill(Infinity);
+    this.headDirty.fill(1);
+  }
+
+  /** One recurrent iteration over the tiles that need it. */
+  async step(): Promise<SparseStepStats> {
+    await this.start();
+    const { grid, tolerance } = this;
+    const active: number[] = [];
+    for (let t = 0; t < grid.count; t++) if (tolerance < 0 || this.staleness[t] > tolerance) active.push(t);
+    const influence = new Float32Array(grid.count);
+    const change = new Float32Array(REGIONS);
+    let computed = 0;
+    await this.runTiles(active, this.stepHalo, this.channels, (batchX, batchT, n, h, w) => {
+      computed += n * h * w;
+      return this.kernels.step(batchT!, batchX, n, h, w);
+    }, true, async (outs) => {
+      // Jacobi update: only now that every active tile has read the old state may the new one be written.
+      for (const { tile, patch, out, at } of outs) {
+        scatterCenter(this.thought, this.width, this.channels, grid.tile(tile), patch, out, at, this.stepHalo, change);
+        spreadChange(grid, tile, change, influence);
+      }
+    });
+    for (const t of active) this.staleness[t] = 0;
+    let nextActive = 0;
+    for (let t = 0; t < grid.count; t++) {
+      if (influence[t] > 0) {
+        this.staleness[t] += influence[t];
+        this.headDirty[t] = 1;
+      }
+      if (tolerance < 0 || this.staleness[t] > tolerance) nextActive++;
+    }
+    this.iter++;
+    return {
+      iteration: this.iter,
+      activeTiles: active.length,
+      totalTiles: grid.count,
+      activeFraction: active.length / grid.count,
+      computedPixelRatio: computed / (this.height * this.width),
+      nextActiveTiles: nextActive,
+    };
+  }
+
+  /**
+   * The current per-pixel scores class1 = logit1 − logit0 [H·W] (> 0: on the path), recomputing the head only on
+   * tiles whose thought changed within the head's radius since the last call. Returns the live map: copy it to keep.
+   */
+  async predictions(): Promise<Float32Array> {
+    await this.start();
+    const dirty: number[] = [];
+    for (let t = 0; t < this.grid.count; t++) if (this.headDirty[t]) dirty.push(t);
+    let flips = 0;
+    await this.runTiles(dirty, this.headHalo, 0, (_x, batchT, n, h, w) => this.kernels.head(batchT!, n, h, w), true, async (outs) => {
+      for (const { tile, patch, out, at } of outs) {
+        const { y0, y1, x0, x1 } = this.grid.tile(tile);
+        const pw = patch.x1 - patch.x0;
+        for (let y = y0; y < y1; y++) {
+          for (let xx = x0; xx < x1; xx++) {
+            const o = at + ((y - patch.y0) * pw + (xx - patch.x0)) * 2;
+            const v = out[o + 1] - out[o];
+            const p = y * this.width + xx;
+            if (v > 0 !== this.class1Map[p] > 0) flips++;
+            this.class1Map[p] = v;
+          }
+        }
+      }
+    });
+    this.headDirty.fill(0);
+    this.lastFlips = flips;
+    return this.class1Map;
+  }
+
+  /**
+   * Gather `tiles` with `halo` into batches per patch shape, run `fn` on each batch, and hand all outputs to
+   * `consume` at the end (so writes never race reads of the previous state).
+   * fn(batchX, batchThought, n, h, w): batchThought is gathered only when `withThought`.
+   */
+  private async runTiles(
+    tiles: number[],
+    halo: number,
+    _outChannels: number,
+    fn: (batchX: Float32Array, batchThought: Float32Array | undefined, n: number, h: number, w: number) => Promise<Float32Array>,
+    withThought: boolean,
+    consume: (outs: { tile: number; patch: Rect; out: Float32Array; at: number }[]) => Promise<void>,
+  ): Promise<void> {
+    if (tiles.length === 0) return;
+    const outs: { tile: number; patch: Rect; out: Float32Array; at: number }[] = [];
+    for (const { h, w, tiles: group } of this.grid.groupByPatchShape(tiles, halo).values()) {
+      const per = Math.max(1, Math.floor(this.maxBatchPixels / (h * w)));
+      for (let s = 0; s < group.length; s += per) {
+        const chunk = group.slice(s, s + per);
+        const n = chunk.length;
+        const bx = new Float32Array(n * h * w * this.inChannels);
+        const bt = withThought ? new Float32Array(n * h * w * this.channels) : undefined;
+        const patches = chunk.map((t) => this.grid.patch(t, halo));
+        patches.forEach((p, k) => {
+          gatherRect(this.x, this.width, this.inChannels, p, bx, k * h * w * this.inChannels);
+          if (bt) gatherRect(this.thought, this.width, this.channels, p, bt, k * h * w * this.channels);
+        });
+        const out = await fn(bx, bt, n, h, w);
+        const per1 = out.length / n;
+        chunk.forEach((t, k) => outs.push({ tile: t, patch: patches[k], out, at: k * per1 }));
+      }
+    }
+    await consume(outs);
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

@@ -1,0 +1,202 @@
+/**
+ * DT-recall and DT networks (Bansal et al. 2022, §3 and appendix A; aks2203/deep-thinking dt_net_*_recall_*.py).
+ *
+ *   projection: conv(in→w) + ReLU
+ *   recurrent block (applied again and again, weights tied):
+ *       [recall: concat(thought, x) → conv(w+in→w)   (2-D: no ReLU after it; 1-D: ReLU after it)]
+ *       + `blocks` basic residual blocks
+ *   head: 2-D conv(w→32) ReLU conv(32→8) ReLU conv(8→2); 1-D conv(w→w) ReLU conv(w→w/2) ReLU conv(w/2→2)
+ *
+ * Weight names follow the paper's PyTorch state_dict (minus the `module.` prefix), so `.pth` import is a rename-free
+ * layout change (NCHW → NHWC). Shapes are channels-last: 2-D inputs [N,H,W,C], 1-D inputs [N,L,C].
+ */
+import { tf } from '../tf';
+import type { Architecture } from '../../shared/architecture';
+import { hasRecall } from '../../shared/architecture';
+import { basicBlock, conv, get, initKernel, kernelShape, type Weights } from './blocks';
+
+export interface ThinkStep {
+  /** 1-based iteration number */
+  iteration: number;
+  /** [N,(H,)W,2]; valid only until the generator is resumed — clone to keep */
+  logits: tf.Tensor;
+  /** hidden state [N,(H,)W,width]; valid only until the generator is resumed — clone to keep */
+  thought: tf.Tensor;
+}
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+}
+
+export class DTNet {
+  readonly weights: Weights = new Map();
+
+  constructor(readonly arch: Architecture, init?: Map<string, Float32Array> | (() => number)) {
+    for (const { name, shape } of this.weightSpecs()) {
+      let values: Float32Array;
+      if (typeof init === 'function') values = initKernel(shape, init);
+      else if (init) {
+        const v = init.get(name);
+        if (!v) throw new Error(`weights for ${arch.kind} ${arch.dims}-D are missing "${name}"`);
+        values = v;
+      } else values = initKernel(shape, Math.random);
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (values.length !== size) {
+        throw new Error(`weight "${name}" has ${values.length} values, expected ${size} for shape [${shape}]`);
+      }
+      this.weights.set(name, tf.variable(tf.tensor(values, shape), true, `${name}#${uid++}`));
+    }
+  }
+
+  /** Every weight of this architecture, with its channels-last shape. */
+  weightSpecs(): WeightSpec[] {
+    const { dims, width: w, inChannels: c } = this.arch;
+    const k = (cin: number, cout: number) => kernelShape(dims, cin, cout);
+    const head = dims === 2 ? [w, 32, 8, 2] : [w, w, Math.floor(w / 2), 2];
+    return [
+      { name: 'projection.0.weight', shape: k(c, w) },
+      ...this.recurrentSpecs(),
+      { name: 'head.0.weight', shape: k(head[0], head[1]) },
+      { name: 'head.2.weight', shape: k(head[1], head[2]) },
+      { name: 'head.4.weight', shape: k(head[2], head[3]) },
+    ];
+  }
+
+  protected recurrentSpecs(): WeightSpec[] {
+    return recurrentBlockSpecs(this.arch, 'recur_block');
+  }
+
+  /** Name prefix of the recurrent block used at 0-based iteration `i` (tied: always the same). */
+  protected blockPrefix(_i: number): string {
+    return 'recur_block';
+  }
+
+  /** Iterations this net can run; the tied nets have no limit. */
+  get depth(): number {
+    return Infinity;
+  }
+
+  get parameterCount(): number {
+    let n = 0;
+    for (const v of this.weights.values()) n += v.size;
+    return n;
+  }
+
+  /** initial thought: relu(conv(x)) — [N,(H,)W,width] */
+  project(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.relu(conv(this.arch.dims, x, get(this.weights, 'projection.0.weight'))));
+  }
+
+  /** One application of the recurrent block at 0-based iteration i. thought: [N,(H,)W,w], x: [N,(H,)W,in]. */
+  step(thought: tf.Tensor, x: tf.Tensor, i: number): tf.Tensor {
+    return tf.tidy(() => applyRecurrentBlock(this.arch, this.weights, this.blockPrefix(i), thought, x));
+  }
+
+  /** logits [N,(H,)W,2] */
+  head(thought: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const d = this.arch.dims;
+      let h = tf.relu(conv(d, thought, get(this.weights, 'head.0.weight')));
+      h = tf.relu(conv(d, h, get(this.weights, 'head.2.weight')));
+      return conv(d, h, get(this.weights, 'head.4.weight'));
+    });
+  }
+
+  /**
+   * Run `iterations` recurrent steps, differentiably (for training): returns the last logits and thought.
+   * Starts from `initialThought` when given (the progressive loss's detached state), else from project(x).
+   * `startIteration` matters only for the untied feed-forward net.
+   */
+  forward(x: tf.Tensor, iterations: number, initialThought?: tf.Tensor, startIteration = 0): { logits: tf.Tensor; thought: tf.Tensor } {
+    this.checkDepth(startIteration + iterations);
+    let thought = initialThought ?? this.project(x);
+    for (let i = 0; i < iterations; i++) thought = this.step(thought, x, startIteration + i);
+    return { logits: this.head(thought), thought };
+  }
+
+  /**
+   * Think for `iterations` steps, yielding each iteration's logits and hidden state (the paper's forward(), but
+   * streamed). Memory is constant in the iteration count: each step's tensors are freed when the generator resumes,
+   * where the paper's code keeps every iteration's logits (≈517 GB for an 801×801 maze at 25,000 iterations).
+   * Resumes from `initialThought` (not consumed; the caller keeps ownership), which the interventions need.
+   */
+  *think(x: tf.Tensor, iterations: number, initialThought?: tf.Tensor, startIteration = 0): Generator<ThinkStep, void, void> {
+    const last = Math.min(startIteration + iterations, this.depth);
+    let thought = initialThought ? tf.clone(initialThought) : this.project(x);
+    try {
+      for (let i = startIteration; i < last; i++) {
+        const next = this.step(thought, x, i);
+        thought.dispose();
+        thought = next;
+        const logits = this.head(thought);
+        try {
+          yield { iteration: i + 1, logits, thought };
+        } finally {
+          logits.dispose();
+        }
+      }
+    } finally {
+      thought.dispose();
+    }
+  }
+
+  protected checkDepth(iterations: number): void {
+    if (iterations > this.depth) {
+      throw new Error(`${this.arch.kind} net has ${this.depth} layers and cannot run ${iterations} iterations`);
+    }
+  }
+
+  /** Weight values by name (copies), channels-last. */
+  async exportWeights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, v] of this.weights) out.set(name, (await v.data()) as Float32Array);
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    this.weights.clear();
+  }
+}
+
+let uid = 0;
+
+/** Weight specs of one recurrent block under `prefix` (the paper's nn.Sequential indices). */
+export function recurrentBlockSpecs(arch: Architecture, prefix: string): WeightSpec[] {
+  const { dims, width: w, inChannels: c, blocks } = arch;
+  const specs: WeightSpec[] = [];
+  const blockIndex = firstResidualIndex(arch);
+  if (hasRecall(arch)) specs.push({ name: `${prefix}.0.weight`, shape: kernelShape(dims, w + c, w) });
+  for (let b = 0; b < blocks; b++) {
+    for (const cv of ['conv1', 'conv2']) {
+      specs.push({ name: `${prefix}.${blockIndex}.${b}.${cv}.weight`, shape: kernelShape(dims, w, w) });
+    }
+  }
+  return specs;
+}
+
+/**
+ * Index of the residual layer inside the paper's recur_block Sequential: after the recall conv, and in 1-D after
+ * the ReLU that follows it.
+ */
+function firstResidualIndex(arch: Architecture): number {
+  if (!hasRecall(arch)) return 0;
+  return arch.dims === 1 ? 2 : 1;
+}
+
+/** [recall conv (+ReLU in 1-D)] + residual blocks. */
+export function applyRecurrentBlock(arch: Architecture, weights: Weights, prefix: string, thought: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const d = arch.dims;
+  let h = thought;
+  if (hasRecall(arch)) {
+    // Recall (§3.1): the input is concatenated to the hidden state before every iteration. Channel order
+    // [thought, x] as torch.cat([interim_thought, x], 1).
+    h = conv(d, tf.concat([h, x], d + 1), get(weights, `${prefix}.0.weight`));
+    // The paper's 1-D net has a ReLU after the recall conv; its 2-D nets do not.
+    if (d === 1) h = tf.relu(h);
+  }
+  const bi = firstResidualIndex(arch);
+  for (let b = 0; b < arch.blocks; b++) h = basicBlock(d, weights, `${prefix}.${bi}.${b}`, h);
+  return h;
+}

@@ -1,0 +1,341 @@
+// The `.maze` text format (DESIGN.md §4) and the grid model that the editor, the language server and the
+// engine share.
+//
+//   ; comment or metadata (`; key: value`)
+//   #########
+//   #S..#...#      # wall   . or space open   S start   G goal
+//   #.#.#.#.#      exactly one S and one G; every row the same length
+//   #...#..G#
+//   #########
+//
+// A generated maze of size n is written with its outer wall ring: (n+2)×(n+2) characters.
+// Loops (non-perfect mazes) are legal. Positions in diagnostics are 1-based (line, column); endColumn is
+// exclusive. The language server subtracts 1 for LSP ranges.
+import { solveMaze } from './problems/maze';
+
+export type Cell = [row: number, col: number];
+
+/**
+ * A maze grid of rows×cols units, row-major. Treat as an immutable value: the editing helpers below return
+ * new grids (so undo stacks and caches keyed by object identity stay valid).
+ */
+export interface MazeGrid {
+  rows: number;
+  cols: number;
+  /** rows*cols, 1 = wall. */
+  walls: Uint8Array;
+  start: Cell;
+  goal: Cell;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface MazeDiagnostic {
+  /** 1-based line in the text. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+  /** Exclusive 1-based end column (absent = one character). */
+  endColumn?: number;
+  severity: Severity;
+  message: string;
+}
+
+export interface MazeDocument {
+  /** Undefined when the text has errors. */
+  grid: MazeGrid | undefined;
+  diagnostics: MazeDiagnostic[];
+  /** `; key: value` lines, in order. */
+  meta: Record<string, string>;
+  /** Other `;` lines, without the leading `;` and one optional space. */
+  comments: string[];
+  /** 1-based text line of each grid row (for mapping grid units back to text positions). */
+  rowLines: number[];
+}
+
+export class MazeFormatError extends Error {
+  constructor(
+    readonly file: string | undefined,
+    readonly diagnostics: MazeDiagnostic[],
+  ) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const shown = errors.slice(0, 5).map((d) => formatDiagnostic(d, file));
+    const more = errors.length > 5 ? `\n… and ${errors.length - 5} more error(s)` : '';
+    super(shown.join('\n') + more);
+    this.name = 'MazeFormatError';
+  }
+}
+
+/** "file:line:column: severity: message" — the form compilers use, clickable in VS Code's terminal. */
+export function formatDiagnostic(d: MazeDiagnostic, file?: string): string {
+  return `${file ?? '<maze>'}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+}
+
+const OPEN_CHARS = new Set(['.', ' ']);
+const META_RE = /^;\s*([A-Za-z][\w.-]*)\s*:\s*(.*?)\s*$/;
+
+function describeChar(ch: string): string {
+  if (ch === '\t') return 'a tab';
+  const code = ch.codePointAt(0) ?? 0;
+  return code < 32 ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `'${ch}'`;
+}
+
+/** Parse text into a document: grid (if no errors), diagnostics, metadata. Never throws. */
+export function parseMazeDocument(text: string): MazeDocument {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const diagnostics: MazeDiagnostic[] = [];
+  const meta: Record<string, string> = {};
+  const comments: string[] = [];
+  const rowTexts: string[] = [];
+  const rowLines: number[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith(';')) {
+      const m = META_RE.exec(line);
+      if (m) meta[m[1]] = m[2];
+      else comments.push(line.slice(1).replace(/^ /, ''));
+      continue;
+    }
+    // An empty line carries no units (a row of open units is written with '.' or spaces); skip it.
+    if (line.length === 0) continue;
+    rowTexts.push(line);
+    rowLines.push(i + 1);
+  }
+
+  if (rowTexts.length === 0) {
+    diagnostics.push({ line: 1, column: 1, severity: 'error', message: 'no maze rows: expected lines of # . S G' });
+    return { grid: undefined, diagnostics, meta, comments, rowLines };
+  }
+
+  const cols = rowTexts[0].length;
+  const rows = rowTexts.length;
+  const walls = new Uint8Array(rows * cols);
+  const starts: Array<{ r: number; c: number; line: number; column: number }> = [];
+  const goals: typeof starts = [];
+  for (let r = 0; r < rows; r++) {
+    const row = rowTexts[r];
+    const line = rowLines[r];
+    if (row.length !== cols) {
+      const shortBy = row.length < cols;
+      diagnostics.push({
+        line,
+        column: Math.min(row.length, cols) + 1,
+        endColumn: Math.max(row.length, cols) + 1,
+        severity: 'error',
+        message: `row has ${row.length} units but the first row (line ${rowLines[0]}) has ${cols}; ` +
+          (shortBy ? 'pad it with # or .' : 'remove the extra characters') + ' so every row has the same length',
+      });
+    }
+    for (let c = 0; c < row.length; c++) {
+      const ch = row[c];
+      const inside = c < cols;
+      if (ch === '#') {
+        if (inside) walls[r * cols + c] = 1;
+      } else if (ch === 'S') {
+        starts.push({ r, c, line, column: c + 1 });
+      } else if (ch === 'G') {
+        goals.push({ r, c, line, column: c + 1 });
+      } else if (!OPEN_CHARS.has(ch)) {
+        diagnostics.push({
+          line,
+          column: c + 1,
+          severity: 'error',
+          message: `unknown character ${describeChar(ch)}: use # for a wall, . or space for open, S for the start, G for the goal`,
+        });
+      }
+    }
+  }
+
+  const checkUnique = (found: typeof starts, letter: 'S' | 'G', what: string) => {
+    if (found.length === 0) {
+      diagnostics.push({
+        line: rowLines[0],
+        column: 1,
+        endColumn: cols + 1,
+        severity: 'error',
+        message: `no ${what} '${letter}': the maze needs exactly one`,
+      });
+    }
+    for (const extra of found.slice(1)) {
+      diagnostics.push({
+        line: extra.line,
+        column: extra.column,
+        severity: 'error',
+        message: `second ${what} '${letter}' (the first is at line ${found[0].line}, column ${found[0].column}); the maze needs exactly one`,
+      });
+    }
+  };
+  checkUnique(starts, 'S', 'start');
+  checkUnique(goals, 'G', 'goal');
+
+  const hasErrors = diagnostics.some((d) => d.severity === 'error');
+  if (hasErrors) return { grid: undefined, diagnostics: sortDiagnostics(diagnostics), meta, comments, rowLines };
+
+  const grid: MazeGrid = {
+    rows,
+    cols,
+    walls,
+    start: [starts[0].r, starts[0].c],
+    goal: [goals[0].r, goals[0].c],
+  };
+  if (solveMaze(grid) === null) {
+    diagnostics.push({
+      line: goals[0].line,
+      column: goals[0].column,
+      severity: 'warning',
+      message: `goal G is not reachable from start S (line ${starts[0].line}, column ${starts[0].column}): walls cut every path`,
+    });
+  }
+  return { grid, diagnostics: sortDiagnostics(diagnostics), meta, comments, rowLines };
+}
+
+function sortDiagnostics(ds: MazeDiagnostic[]): MazeDiagnostic[] {
+  return ds.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** All problems of a `.maze` text (errors and warnings), sorted by position. */
+export function validateMaze(text: string): MazeDiagnostic[] {
+  return parseMazeDocument(text).diagnostics;
+}
+
+/**
+ * Parse `.maze` text into a grid. Throws MazeFormatError whose message names file, line and column of each
+ * error ("maze.maze:3:7: error: unknown character 'x' …"). Warnings (unreachable goal) do not throw.
+ */
+export function parseMaze(text: string, filename?: string): MazeGrid {
+  const doc = parseMazeDocument(text);
+  if (!doc.grid) throw new MazeFormatError(filename, doc.diagnostics);
+  return doc.grid;
+}
+
+export interface SerializeOptions {
+  meta?: Record<string, string>;
+  comments?: string[];
+}
+
+/** Grid → `.maze` text ('#', '.', 'S', 'G'; comments and `; key: value` metadata first; trailing newline). */
+export function serializeMaze(grid: MazeGrid, opts: SerializeOptions = {}): string {
+  const out: string[] = [];
+  for (const c of opts.comments ?? []) out.push(`; ${c}`.trimEnd());
+  for (const [k, v] of Object.entries(opts.meta ?? {})) out.push(`; ${k}: ${v}`);
+  out.push(...mazeRows(grid));
+  return out.join('\n') + '\n';
+}
+
+/** The grid as rows of '#', '.', 'S', 'G' (no comments). */
+export function mazeRows(grid: MazeGrid): string[] {
+  const rows: string[] = [];
+  for (let r = 0; r < grid.rows; r++) {
+    let s = '';
+    for (let c = 0; c < grid.cols; c++) {
+      if (r === grid.start[0] && c === grid.start[1]) s += 'S';
+      else if (r === grid.goal[0] && c === grid.goal[1]) s += 'G';
+      else s += grid.walls[r * grid.cols + c] ? '#' : '.';
+    }
+    rows.push(s);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Editing helpers (maze editor). All return a NEW grid, or the same grid object when the edit is a no-op
+// (out of bounds, or it would destroy S or G), so callers can test `next === prev`.
+
+export function inBounds(grid: MazeGrid, r: number, c: number): boolean {
+  return Number.isInteger(r) && Number.isInteger(c) && r >= 0 && c >= 0 && r < grid.rows && c < grid.cols;
+}
+
+function sameCell(a: Cell, r: number, c: number): boolean {
+  return a[0] === r && a[1] === c;
+}
+
+export function isWall(grid: MazeGrid, r: number, c: number): boolean {
+  return inBounds(grid, r, c) && grid.walls[r * grid.cols + c] === 1;
+}
+
+export function cloneMaze(grid: MazeGrid): MazeGrid {
+  return { rows: grid.rows, cols: grid.cols, walls: grid.walls.slice(), start: [...grid.start], goal: [...grid.goal] };
+}
+
+/** Set (wall=true) or clear a wall. No-op on S, G or out of bounds. */
+export function setWall(grid: MazeGrid, r: number, c: number, wall: boolean): MazeGrid {
+  if (!inBounds(grid, r, c) || sameCell(grid.start, r, c) || sameCell(grid.goal, r, c)) return grid;
+  if (isWall(grid, r, c) === wall) return grid;
+  const next = cloneMaze(grid);
+  next.walls[r * grid.cols + c] = wall ? 1 : 0;
+  return next;
+}
+
+export function toggleWall(grid: MazeGrid, r: number, c: number): MazeGrid {
+  return setWall(grid, r, c, !isWall(grid, r, c));
+}
+
+/** Move S to (r, c), clearing a wall there. No-op onto G or out of bounds. */
+export function moveStart(grid: MazeGrid, r: number, c: number): MazeGrid {
+  if (!inBounds(grid, r, c) || sameCell(grid.goal, r, c) || sameCell(grid.start, r, c)) return grid;
+  const next = cloneMaze(grid);
+  next.walls[r * grid.cols + c] = 0;
+  next.start = [r, c];
+  return next;
+}
+
+/** Move G to (r, c), clearing a wall there. No-op onto S or out of bounds. */
+export function moveGoal(grid: MazeGrid, r: number, c: number): MazeGrid {
+  if (!inBounds(grid, r, c) || sameCell(grid.start, r, c) || sameCell(grid.goal, r, c)) return grid;
+  const next = cloneMaze(grid);
+  next.walls[r * grid.cols + c] = 0;
+  next.goal = [r, c];
+  return next;
+}
+
+/** A rows×cols maze with an outer wall ring, S at the top-left and G at the bottom-right inner corner. */
+export function emptyMaze(rows: number, cols: number): MazeGrid {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 3 || cols < 3 || rows * cols < 10) {
+    throw new RangeError(`emptyMaze: need at least 3×3 with two inner units, got ${rows}×${cols}`);
+  }
+  const walls = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (r === 0 || c === 0 || r === rows - 1 || c === cols - 1) walls[r * cols + c] = 1;
+    }
+  }
+  return { rows, cols, walls, start: [1, 1], goal: [rows - 2, cols - 2] };
+}
+
+/** Per-unit 0/1 values (rows*cols, row-major) → rows of '0'/'1' (the maze problem's decode format). */
+export function unitsToText(units: ArrayLike<number>, cols: number): string[] {
+  if (cols <= 0 || units.length % cols !== 0) {
+    throw new RangeError(`unitsToText: ${units.length} units do not form rows of ${cols}`);
+  }
+  const out: string[] = [];
+  for (let r = 0; r < units.length / cols; r++) {
+    let s = '';
+    for (let c = 0; c < cols; c++) s += units[r * cols + c] ? '1' : '0';
+    out.push(s);
+  }
+  return out;
+}
+
+/** Rows of '0'/'1' → per-unit 0/1 (inverse of unitsToText). Throws naming row and column of a bad character. */
+export function textToUnits(rows: readonly string[]): { units: Uint8Array; rows: number; cols: number } {
+  const cols = rows[0]?.length ?? 0;
+  const units = new Uint8Array(rows.length * cols);
+  rows.forEach((row, r) => {
+    if (row.length !== cols) throw new RangeError(`textToUnits: row ${r + 1} has ${row.length} units, expected ${cols}`);
+    for (let c = 0; c < cols; c++) {
+      const ch = row[c];
+      if (ch !== '0' && ch !== '1') throw new SyntaxError(`textToUnits: row ${r + 1}, column ${c + 1}: expected 0 or 1, found '${ch}'`);
+      units[r * cols + c] = ch === '1' ? 1 : 0;
+    }
+  });
+  return { units, rows: rows.length, cols };
+}
+
+/** The maze as text with path units (other than S and G) drawn as '*' — for the CLI and logs. */
+export function overlayPath(grid: MazeGrid, units: ArrayLike<number>, mark = '*'): string {
+  return mazeRows(grid)
+    .map((row, r) =>
+      Array.from(row, (ch, c) => (units[r * grid.cols + c] && ch !== 'S' && ch !== 'G' ? mark : ch)).join(''),
+    )
+    .join('\n');
+}

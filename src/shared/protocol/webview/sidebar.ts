@@ -1,0 +1,128 @@
+/**
+ * Side panel (webview view `deepThinking.sidebar`) ⇄ extension: the models with the selection per problem, live
+ * training runs, and the extrapolation curves — accuracy against test iterations for several sizes and models
+ * (Bansal et al. 2022, Fig. 1/4: a net that "thinks longer" at test time solves bigger problems; a net without
+ * recall overthinks and its accuracy falls again). Curves come from the engine's EvaluateRequest and from each
+ * checkpoint's stored metrics.accuracyPerIteration, so bundled models draw at once.
+ */
+import type { ModelKind } from '../../architecture';
+import type { ProblemId } from '../../problems/problem';
+import type { ModelSummary, TrainProgress } from '../engine';
+import type { ProtocolShape } from '../messenger';
+import { checkObject, empty, problemId, str, tableValidator, type ModelOption } from './common';
+
+export const SIDEBAR_VIEW_ID = 'deepThinking.sidebar';
+
+/** One accuracy-vs-iterations curve. iterations are 1-based; accuracy in 0…1 (NaN-free). */
+export interface Curve {
+  /** problem size (maze size, bit-string length) or another label the checkpoint used */
+  size: string;
+  iterations: number[];
+  accuracy: number[];
+}
+
+/** The curves of one model, from an evaluation or from its model.json. */
+export interface CurveSet {
+  /** stable key: `${origin}:${evalId or spec}` */
+  key: string;
+  origin: 'stored' | 'eval';
+  problem: ProblemId;
+  model: string;
+  modelName: string;
+  kind: ModelKind;
+  curves: Curve[];
+  /** eval progress; absent for stored curves */
+  evalId?: string;
+  done?: number;
+  total?: number;
+  finished?: boolean;
+  cancelled?: boolean;
+  error?: string;
+}
+
+export interface RunView {
+  runId: string;
+  history: TrainProgress[];
+}
+
+export interface SidebarSnapshot {
+  models: ModelOption[];
+  selected: Partial<Record<ProblemId, string>>;
+  runs: RunView[];
+  curves: CurveSet[];
+  /** an error to show instead of the model list (e.g. the engine failed to start) */
+  modelsError?: string;
+}
+
+export interface SidebarToWebview extends ProtocolShape {
+  requests: Record<string, never>;
+  events: {
+    snapshot: SidebarSnapshot;
+    trainProgress: TrainProgress;
+    /** a new or updated curve set (an evaluation in progress, or finished) */
+    curves: CurveSet;
+  };
+}
+
+export interface SidebarFromWebview extends ProtocolShape {
+  requests: {
+    select: [{ problem: ProblemId; spec: string }, void];
+    /** run "Evaluate Extrapolation…" (quick picks in the host) */
+    evaluate: [{ problem?: ProblemId }, void];
+    refresh: [Record<string, never>, void];
+  };
+  events: {
+    ready: Record<string, never>;
+    cancelEval: { evalId: string };
+    /** forget finished evaluation curves */
+    clearEvals: Record<string, never>;
+  };
+}
+
+export const validateSidebarMessage = tableValidator({
+  ready: empty,
+  refresh: empty,
+  clearEvals: empty,
+  cancelEval: (v, f) => checkObject(v, f, { evalId: str(128) }),
+  select: (v, f) => checkObject(v, f, { problem: problemId, spec: str(4096) }),
+  evaluate: (v, f) => checkObject(v, f, { problem: problemId }, ['problem']),
+});
+
+/**
+ * Curves stored in a checkpoint's model.json: metrics.accuracyPerIteration = { [size]: accuracy at iteration 1, 2, … }.
+ * Malformed entries (non-arrays, non-finite numbers) are skipped, never thrown: a model list must still show.
+ */
+export function storedCurves(m: ModelSummary): Curve[] {
+  const per = m.metrics?.accuracyPerIteration;
+  if (!per || typeof per !== 'object') return [];
+  const out: Curve[] = [];
+  for (const [size, acc] of Object.entries(per)) {
+    if (!Array.isArray(acc) || acc.length === 0) continue;
+    const iterations: number[] = [];
+    const accuracy: number[] = [];
+    acc.forEach((a, i) => {
+      if (typeof a === 'number' && Number.isFinite(a)) {
+        iterations.push(i + 1);
+        accuracy.push(a);
+      }
+    });
+    if (iterations.length) out.push({ size, iterations, accuracy });
+  }
+  // numeric sizes in numeric order, others after
+  return out.sort((a, b) => (Number(a.size) || Infinity) - (Number(b.size) || Infinity) || a.size.localeCompare(b.size));
+}
+
+/**
+ * The union of the curves' iteration grids, and each curve's values on it (null where a curve has no point), as
+ * uPlot wants its data: [xs, ...ys].
+ */
+export function alignCurves(curves: readonly Pick<Curve, 'iterations' | 'accuracy'>[]): [number[], ...(number | null)[][]] {
+  const xs = [...new Set(curves.flatMap((c) => c.iterations))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = curves.map((c) => {
+    const y: (number | null)[] = new Array(xs.length).fill(null);
+    c.iterations.forEach((it, k) => (y[index.get(it)!] = c.accuracy[k]));
+    return y;
+  });
+  return [xs, ...ys];
+}

@@ -1,0 +1,246 @@
+/**
+ * Draws the maze, the per-iteration overlay and the BFS check on one <canvas> (DOM; the pure parts are in view.ts).
+ *
+ * Never one DOM node per cell: each layer is an offscreen canvas holding one pixel per cell (an ImageData written
+ * with typed-array loops), scaled onto the visible canvas with drawImage and smoothing off. That keeps an 801×801
+ * maze (642k cells) at one putImageData per change and one GPU blit per layer per frame, however far one zooms.
+ */
+import type { MazeGrid } from '../../src/shared/mazeFormat';
+import type { CellRef } from '../../src/shared/protocol/webview/mazeEditor';
+import { themeColor, type Rgba } from '../shared/theme';
+import type { StoredFrame } from './frameStore';
+import { visibleCells, type View } from './view';
+
+export type OverlayMode = 'heat' | 'path' | 'off';
+
+export interface Palette {
+  background: Rgba;
+  open: Rgba;
+  wall: Rgba;
+  start: Rgba;
+  goal: Rgba;
+  path: Rgba;
+  wrong: Rgba;
+  gridLine: Rgba;
+  focus: Rgba;
+}
+
+/** Theme colours from VS Code's CSS variables (light, dark and high-contrast themes all define them). */
+export function readPalette(): Palette {
+  return {
+    background: themeColor('--vscode-editor-background', '#1e1e1e'),
+    open: themeColor('--vscode-editor-background', '#1e1e1e'),
+    wall: themeColor('--vscode-editor-foreground', '#d4d4d4'),
+    start: themeColor('--vscode-testing-iconPassed', '#73c991'),
+    goal: themeColor('--vscode-testing-iconFailed', '#f14c4c'),
+    path: themeColor('--vscode-charts-blue', '#3794ff'),
+    wrong: themeColor('--vscode-editorError-foreground', '#f14c4c'),
+    gridLine: themeColor('--vscode-editorIndentGuide-background', '#404040'),
+    focus: themeColor('--vscode-focusBorder', '#007fd4'),
+  };
+}
+
+const css = (c: Rgba, alpha = c[3] / 255) => `rgba(${c[0]},${c[1]},${c[2]},${alpha})`;
+
+function layer(width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; image: ImageData } {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, width);
+  canvas.height = Math.max(1, height);
+  const ctx = canvas.getContext('2d')!;
+  return { canvas, ctx, image: ctx.createImageData(canvas.width, canvas.height) };
+}
+
+export interface DrawState {
+  view: View;
+  grid: MazeGrid;
+  frame?: StoredFrame;
+  overlay: OverlayMode;
+  /** wrong cells of the final prediction (shown when the final frame is on screen) */
+  wrongCells?: CellRef[];
+  hover?: CellRef;
+  /** S or G being dragged, drawn at `hover` */
+  dragging?: 'start' | 'goal';
+}
+
+export class MazeRenderer {
+  palette: Palette = readPalette();
+  private base?: ReturnType<typeof layer>;
+  private baseGrid?: MazeGrid;
+  private overlay?: ReturnType<typeof layer>;
+  private overlayKey?: { frame: StoredFrame; mode: OverlayMode };
+  private wrong?: ReturnType<typeof layer>;
+  private wrongKey?: CellRef[];
+
+  constructor(private readonly canvas: HTMLCanvasElement) {}
+
+  /** Re-read theme colours and rebuild every layer. */
+  retheme(): void {
+    this.palette = readPalette();
+    this.baseGrid = undefined;
+    this.overlayKey = undefined;
+    this.wrongKey = undefined;
+  }
+
+  /** Rebuild the base layer (one pixel per cell). */
+  private ensureBase(grid: MazeGrid): void {
+    if (this.baseGrid === grid && this.base) return;
+    if (!this.base || this.base.canvas.width !== grid.cols || this.base.canvas.height !== grid.rows) {
+      this.base = layer(grid.cols, grid.rows);
+    }
+    const d = this.base.image.data;
+    const { open, wall } = this.palette;
+    for (let i = 0, n = grid.rows * grid.cols; i < n; i++) {
+      const c = grid.walls[i] ? wall : open;
+      d[4 * i] = c[0];
+      d[4 * i + 1] = c[1];
+      d[4 * i + 2] = c[2];
+      d[4 * i + 3] = 255;
+    }
+    const put = (cell: [number, number], c: Rgba) => {
+      const i = 4 * (cell[0] * grid.cols + cell[1]);
+      d[i] = c[0];
+      d[i + 1] = c[1];
+      d[i + 2] = c[2];
+      d[i + 3] = 255;
+    };
+    put(grid.start, this.palette.start);
+    put(grid.goal, this.palette.goal);
+    this.base.ctx.putImageData(this.base.image, 0, 0);
+    this.baseGrid = grid;
+  }
+
+  /** Rebuild the overlay layer from a frame: a heat map (alpha = P(path)) or the thresholded path. */
+  private ensureOverlay(frame: StoredFrame, mode: OverlayMode): void {
+    if (this.overlayKey?.frame === frame && this.overlayKey.mode === mode && this.overlay) return;
+    if (!this.overlay || this.overlay.canvas.width !== frame.cols || this.overlay.canvas.height !== frame.rows) {
+      this.overlay = layer(frame.cols, frame.rows);
+    }
+    const d = this.overlay.image.data;
+    const [r, g, b] = this.palette.path;
+    const p = frame.probs;
+    for (let i = 0; i < p.length; i++) {
+      d[4 * i] = r;
+      d[4 * i + 1] = g;
+      d[4 * i + 2] = b;
+      // 0.85 max opacity keeps walls readable under the heat map.
+      d[4 * i + 3] = mode === 'heat' ? (p[i] * 0.85) | 0 : p[i] >= 128 ? 217 : 0;
+    }
+    this.overlay.ctx.putImageData(this.overlay.image, 0, 0);
+    this.overlayKey = { frame, mode };
+  }
+
+  private ensureWrong(grid: MazeGrid, cells: CellRef[]): void {
+    if (this.wrongKey === cells && this.wrong) return;
+    if (!this.wrong || this.wrong.canvas.width !== grid.cols || this.wrong.canvas.height !== grid.rows) {
+      this.wrong = layer(grid.cols, grid.rows);
+    }
+    const d = this.wrong.image.data;
+    d.fill(0);
+    const [r, g, b] = this.palette.wrong;
+    for (const [y, x] of cells) {
+      if (y >= grid.rows || x >= grid.cols) continue;
+      const i = 4 * (y * grid.cols + x);
+      d[i] = r;
+      d[i + 1] = g;
+      d[i + 2] = b;
+      d[i + 3] = 255;
+    }
+    this.wrong.ctx.putImageData(this.wrong.image, 0, 0);
+    this.wrongKey = cells;
+  }
+
+  /** Forget the base layer (the grid object changed in place during a drag). */
+  invalidateBase(): void {
+    this.baseGrid = undefined;
+  }
+
+  draw(s: DrawState): void {
+    const dpr = window.devicePixelRatio || 1;
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr)) {
+      this.canvas.width = Math.round(w * dpr);
+      this.canvas.height = Math.round(h * dpr);
+    }
+    const ctx = this.canvas.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.fillStyle = css(this.palette.background);
+    ctx.fillRect(0, 0, w, h);
+
+    const { grid, view } = s;
+    const { scale, offsetX: ox, offsetY: oy } = view;
+    this.ensureBase(grid);
+    ctx.drawImage(this.base!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
+
+    if (s.frame && s.overlay !== 'off') {
+      this.ensureOverlay(s.frame, s.overlay);
+      const f = s.frame;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(ox, oy, grid.cols * scale, grid.rows * scale);
+      ctx.clip();
+      // A downsampled frame cell covers f.scale×f.scale maze cells.
+      ctx.drawImage(this.overlay!.canvas, ox, oy, f.cols * f.scale * scale, f.rows * f.scale * scale);
+      ctx.restore();
+    }
+    if (s.wrongCells?.length) {
+      this.ensureWrong(grid, s.wrongCells);
+      ctx.globalAlpha = 0.9;
+      ctx.drawImage(this.wrong!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
+      ctx.globalAlpha = 1;
+      if (scale >= 4) {
+        ctx.strokeStyle = css(this.palette.wrong, 1);
+        ctx.lineWidth = Math.max(1, scale / 8);
+        for (const [r, c] of s.wrongCells) ctx.strokeRect(ox + c * scale + 0.5, oy + r * scale + 0.5, scale - 1, scale - 1);
+      }
+    }
+
+    if (scale >= 10) this.drawGridLines(ctx, s, w, h);
+
+    // S and G on top of the overlay; a minimum marker size keeps them findable (and draggable) in huge mazes.
+    const marker = (cell: [number, number], color: Rgba, letter: string) => {
+      const size = Math.max(scale, 7);
+      const x = ox + (cell[1] + 0.5) * scale - size / 2;
+      const y = oy + (cell[0] + 0.5) * scale - size / 2;
+      ctx.fillStyle = css(color, 1);
+      ctx.fillRect(x, y, size, size);
+      if (size >= 14) {
+        ctx.fillStyle = css(this.palette.background, 1);
+        ctx.font = `bold ${Math.floor(size * 0.6)}px var(--vscode-editor-font-family, monospace)`;
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillText(letter, x + size / 2, y + size / 2 + 1);
+      }
+    };
+    const startAt = s.dragging === 'start' && s.hover ? s.hover : grid.start;
+    const goalAt = s.dragging === 'goal' && s.hover ? s.hover : grid.goal;
+    marker(startAt, this.palette.start, 'S');
+    marker(goalAt, this.palette.goal, 'G');
+
+    if (s.hover && scale >= 3) {
+      ctx.strokeStyle = css(this.palette.focus, 1);
+      ctx.lineWidth = 1.5;
+      ctx.strokeRect(ox + s.hover[1] * scale, oy + s.hover[0] * scale, scale, scale);
+    }
+  }
+
+  private drawGridLines(ctx: CanvasRenderingContext2D, s: DrawState, w: number, h: number): void {
+    const { grid, view } = s;
+    const { r0, r1, c0, c1 } = visibleCells(view, w, h, grid.rows, grid.cols);
+    ctx.strokeStyle = css(this.palette.gridLine, 0.6);
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let r = r0; r <= r1; r++) {
+      const y = Math.round(view.offsetY + r * view.scale) + 0.5;
+      ctx.moveTo(view.offsetX + c0 * view.scale, y);
+      ctx.lineTo(view.offsetX + c1 * view.scale, y);
+    }
+    for (let c = c0; c <= c1; c++) {
+      const x = Math.round(view.offsetX + c * view.scale) + 0.5;
+      ctx.moveTo(x, view.offsetY + r0 * view.scale);
+      ctx.lineTo(x, view.offsetY + r1 * view.scale);
+    }
+    ctx.stroke();
+  }
+}
