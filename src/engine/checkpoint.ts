@@ -99,7 +99,12 @@ export interface LoadedModel {
  * Write `model` as a checkpoint directory `dir`, atomically, replacing an existing checkpoint there.
  * Refuses to replace a directory that is not a checkpoint (no model.json) and is not empty.
  */
-export async function saveCheckpoint(dir: string, model: DTNet, input: CheckpointMetaInput): Promise<CheckpointMeta> {
+export async function saveCheckpoint(
+  dir: string,
+  model: DTNet,
+  input: CheckpointMetaInput,
+  opts: { extraFiles?: Record<string, Uint8Array | string> } = {},
+): Promise<CheckpointMeta> {
   if (!isProblemId(input.problem)) throw new Error(`saveCheckpoint(${dir}): unknown problem ${JSON.stringify(input.problem)}; expected one of ${PROBLEM_IDS.join(', ')}`);
   const named = [...model.weights].map(([name, tensor]) => ({ name, tensor }));
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -119,11 +124,60 @@ export async function saveCheckpoint(dir: string, model: DTNet, input: Checkpoin
     weightsManifest: specs,
   };
   checkMetaConsistency(meta, path.join(dir, MODEL_JSON));
+  const extra = Object.entries(opts.extraFiles ?? {}).map(([name, v]): [string, Uint8Array] => {
+    if (name === MODEL_JSON || name === WEIGHTS_BIN || name !== path.basename(name) || name.startsWith('.')) {
+      throw new Error(`saveCheckpoint(${dir}): invalid extra file name ${JSON.stringify(name)}`);
+    }
+    return [name, typeof v === 'string' ? new TextEncoder().encode(v) : v];
+  });
+  // model.json last: a directory with a model.json is a complete checkpoint.
   await writeDirAtomically(dir, [
     [WEIGHTS_BIN, new Uint8Array(data)],
-    [MODEL_JSON, new TextEncoder().encode(JSON.stringify(meta, null, 2) + '\n')],
+    ...extra,
+    [MODEL_JSON, new TextEncoder().encode(formatJson(meta) + '\n')],
   ]);
   return meta;
+}
+
+/**
+ * Merge `training` fields (e.g. the command line, hardware, wall time) into an existing checkpoint's model.json.
+ * Only model.json is rewritten, atomically (temp file + rename); the weights are untouched.
+ */
+export async function annotateCheckpoint(dir: string, training: Record<string, unknown>): Promise<CheckpointMeta> {
+  const meta = await readCheckpointMeta(dir);
+  const updated: CheckpointMeta = { ...meta, training: { ...meta.training, ...training } };
+  const file = path.join(dir, MODEL_JSON);
+  const tmp = path.join(dir, `.${MODEL_JSON}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(formatJson(updated) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new Error(`${file}: could not update: ${(e as Error).message}`);
+  }
+  return updated;
+}
+
+/** JSON.stringify(v, null, 2), except that arrays of numbers (shapes, accuracy curves) stay on one line. */
+export function formatJson(v: unknown, indent = ''): string {
+  const inner = indent + '  ';
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'number' || x === null)) return JSON.stringify(v);
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => inner + formatJson(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+    if (entries.length === 0) return '{}';
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${formatJson(x, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** Write files into a temp sibling, then swap it in for `dir`. */

@@ -11,6 +11,8 @@ import type { ProblemId } from '../shared/problems/problem';
 export interface EngineApi {
   request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken | CancellationToken): Promise<R>;
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable;
+  /** send a notification to the engine (no-op while it is not running); optional so test doubles may omit it */
+  notify?<P>(type: NotificationType<P>, params: P): void;
   /** resolves once the engine is running (starting it if needed) */
   ready(): Promise<void>;
   /** fires after each (re)start */

@@ -52,6 +52,7 @@ export class EngineClient implements EngineApi, vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
   private stopping = false;
+  private needsNewClient = false;
   private crashes: number[] = [];
   private readonly listeners = new Map<string, { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> }>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -102,6 +103,11 @@ export class EngineClient implements EngineApi, vscode.Disposable {
     return token ? client.sendRequest(type, params, token) : client.sendRequest(type, params);
   }
 
+  notify<P>(type: NotificationType<P>, params: P): void {
+    if (this.client?.state !== State.Running) return;
+    this.client.sendNotification(type, params).catch((e) => this.log.warn(`notification ${type.method} failed: ${e}`));
+  }
+
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
     // LanguageClient keeps one handler per method, so we multiplex here.
     let entry = this.listeners.get(type.method);
@@ -124,7 +130,8 @@ export class EngineClient implements EngineApi, vscode.Disposable {
 
   /** The running engine's process id (tests kill it to check recovery). */
   async pid(): Promise<number> {
-    const info = await this.request(InfoRequest, undefined as void);
+    await this.ready();
+    const info = await this.client!.sendRequest(InfoRequest);
     return info.pid;
   }
 
@@ -190,6 +197,7 @@ export class EngineClient implements EngineApi, vscode.Disposable {
         if (a === 'Show Log') this.log.show();
         if (a === 'Restart Engine') void vscode.commands.executeCommand('deepThinking.restartEngine');
       });
+      this.needsNewClient = true;
       return { action: CloseAction.DoNotRestart, handled: true };
     }
     this.log.warn('engine process exited unexpectedly; restarting it');
@@ -219,15 +227,19 @@ export class EngineClient implements EngineApi, vscode.Disposable {
   }
 
   private async start(): Promise<void> {
-    if (!this.client || this.client.state === State.StartFailed || this.client.state === State.Stopped) {
+    // A client whose start failed, or that gave up after repeated crashes, cannot be started again: make a new one.
+    // (After an ordinary crash the client restarts itself, and start() joins that restart.)
+    if (!this.client || this.needsNewClient) {
       if (this.client) await this.client.dispose().catch(() => undefined);
       this.client = this.createClient();
+      this.needsNewClient = false;
     }
     const s = readSettings();
     this.log.info(`starting engine (${s.nodePath ? `Node ${s.nodePath}` : "the extension host's Node"}, backend ${s.backend})`);
     try {
       await this.client.start();
     } catch (e) {
+      this.needsNewClient = true;
       const why = e instanceof Error ? e.message : String(e);
       const hint = s.nodePath ? ` Check the setting deepThinking.engine.nodePath ("${s.nodePath}").` : '';
       throw new Error(`The Deep Thinking engine failed to start: ${why}.${hint} See "Deep Thinking: Show Engine Log".`);

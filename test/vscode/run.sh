@@ -74,7 +74,8 @@ MAIN=$(node -e 'const p=require(process.argv[1]); process.stdout.write(p.main||"
 MAIN_PATH=$EXT_DIR/${MAIN#./}
 [ -f "$MAIN_PATH" ] || [ -f "$MAIN_PATH.js" ] || fail "extension entry $MAIN_PATH is missing after the build (package.json \"main\": \"$MAIN\")"
 
-rm -rf "$RUN" "$OUT"
+rm -rf "$RUN"
+mkdir -p "$OUT" && rm -f "$OUT"/*.png   # only this run's screenshots remain
 mkdir -p "$RUN/ud" "$RUN/ext" "$RUN/xdg/config" "$RUN/xdg/data" "$RUN/xdg/cache" "$OUT"
 if [ "$ONLY" != ui ]; then
   node "$HERE/exthost/buildSuite.mjs" "$SUITE_DIR" "$RUN/suite" || fail "bundling $SUITE_DIR"
@@ -130,7 +131,7 @@ PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 # (extension host, file watcher) by this one id.
 setsid "${CS[@]}" --auth none --bind-addr "127.0.0.1:$PORT" --disable-telemetry --disable-update-check \
   --disable-workspace-trust --disable-getting-started-override --vscode-option enable-smoke-test-driver \
-  </dev/null >"$RUN/code-server.log" 2>&1 &
+  </dev/null >"$RUN/code-server.log" 2>&1 9>&- &
 CS_PID=$!
 stop_server() {
   kill -TERM -- "-$CS_PID" 2>/dev/null || true
@@ -177,8 +178,8 @@ if [ "$ONLY" != ui ]; then
   # exit code without failures recorded: a timeout, or the driver broke
   if [ "$EH_RC" != 0 ] && [ "$EH_FAIL" = 0 ]; then EH_FAIL=1; fi
   if [ "$EH_FAIL" != 0 ] || ! [ -f "$RUN/suite/results.json" ]; then
-    echo "vscode: extension host log tail (full logs under $RUN/ud/logs):" >&2
-    find "$RUN/ud/logs" -name 'remoteexthost.log' -o -name 'exthost*.log' 2>/dev/null | head -2 | xargs -r tail -n 30 >&2 || true
+    echo "vscode: errors and warnings from the extension host logs (all logs: $RUN/ud/logs):" >&2
+    find "$RUN/ud/logs" -name 'remoteexthost.log' -exec grep -hE '\[(error|warning)\]' {} + 2>/dev/null | tail -n 30 >&2 || true
   fi
   phase_done exthost
 fi

@@ -61,7 +61,20 @@ JSON
   # npm is '#!/usr/bin/env node': with node24 first on PATH, npm and the postinstall run on Node 24
   # (the postinstall checks the major version). nodedir points node-gyp at node24's headers instead of
   # a download from nodejs.org (and overrides a user ~/.npmrc nodedir).
-  if ! (cd "$CS_DIR" && PATH="$CACHE/node24/bin:$PATH" npm_config_nodedir="$CACHE/node24" \
+  # Under `npm run`/`npm test` the outer npm (on the system node) exports its own state; the inner npm
+  # would take it as config: user_agent says node/v20 (the postinstall's version check reads it),
+  # local_prefix points at the repo, node_gyp and NODE at the outer installation. Drop exactly those.
+  clean_npm_env() {
+    local v
+    for v in $(compgen -e); do
+      case "$v" in
+        npm_config_user_agent|npm_config_local_prefix|npm_config_global_prefix|npm_config_prefix|\
+        npm_config_node_gyp|npm_config_npm_version|npm_config_nodedir|npm_execpath|npm_node_execpath|\
+        npm_command|npm_lifecycle_*|npm_package_*|NODE|INIT_CWD) unset "$v" ;;
+      esac
+    done
+  }
+  if ! (cd "$CS_DIR" && clean_npm_env && PATH="$CACHE/node24/bin:$PATH" npm_config_nodedir="$CACHE/node24" \
         npm_config_ignore_scripts=false npm_config_strict_allow_scripts=false \
         npm install --no-audit --no-fund --no-update-notifier --loglevel=warn </dev/null >"$CACHE/cs-install.log" 2>&1); then
     tail -40 "$CACHE/cs-install.log" >&2

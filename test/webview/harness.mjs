@@ -1,7 +1,7 @@
 // Test registry and page helpers for the webview tests (see run.mjs for the conventions).
 // Pages are the BUILT bundles (dist/webview/<entry>.js + .css), served from a fake origin through page.route, with a
 // stubbed acquireVsCodeApi that records postMessage and lets a test dispatch host messages.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 
 export const ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
@@ -132,7 +132,9 @@ const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'applicati
 
 /** Installed before any page script: the acquireVsCodeApi stub, the host side of the channel, CSP/error capture. */
 function initScript(initialState) {
-  window.__host = { posted: [], state: initialState ?? undefined, setStateCalls: 0, violations: [], errors: [] };
+  // Like VS Code, the state survives a reload of the page (kept in sessionStorage here).
+  const kept = sessionStorage.getItem('__dtWebviewState');
+  window.__host = { posted: [], state: kept ? JSON.parse(kept) : (initialState ?? undefined), setStateCalls: 0, violations: [], errors: [] };
   let acquired = false;
   window.acquireVsCodeApi = () => {
     if (acquired) throw new Error('acquireVsCodeApi may only be called once');
@@ -143,6 +145,7 @@ function initScript(initialState) {
       setState: (s) => {
         window.__host.state = JSON.parse(JSON.stringify(s));
         window.__host.setStateCalls++;
+        sessionStorage.setItem('__dtWebviewState', JSON.stringify(s));
       },
     };
   };
@@ -260,6 +263,13 @@ export function near(actual, expected, tol = 6) {
 /** Resolves after the page has painted twice (requestAnimationFrame-coalesced redraws have run). */
 export async function painted(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(undefined)))));
+}
+
+/** Save a screenshot under test-output/webview/<name>.png (the views the README describes). */
+export async function screenshot(page, name) {
+  const dir = join(ROOT, 'test-output', 'webview');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
 export { THEMES };

@@ -121,12 +121,9 @@ test('restores bits, frames and the shown iteration from saved state', { entry: 
   await page.waitForFunction(() => window.__host.state?.shown === 3 && window.__host.state?.slots?.[0]?.frames?.length === 2);
   const saved = await host.state();
 
-  // Reload: a new page whose getState() returns the saved state; nothing is re-run.
-  await page.evaluate((s) => {
-    window.__host.state = s;
-  }, saved);
+  // Reload: the new page's getState() returns the saved state (as in VS Code); nothing is re-run.
   await page.reload();
-  await page.evaluate((s) => (window.__host.state = s), saved).catch(() => undefined);
+  assert.deepEqual(await page.evaluate(() => window.__host.state), saved);
   await host.waitFor('ready');
   await host.event('init', { models: MODELS, selected: MODELS[0].spec });
   await painted(page);
@@ -166,12 +163,9 @@ test('compare runs two models side by side', { entry: 'prefixSums' }, async ({ p
 
 test('refuses a malformed bit string and generates 4096 bits', { entry: 'prefixSums', theme: 'light' }, async ({ page, host }) => {
   await init(host);
-  await setBits(page, '10102x01');
+  await setBits(page, '10101x01');
   assert.match(await page.textContent('#bits-info'), /column 6: expected '0' or '1'/);
   assert.equal(await page.getAttribute('#solve', 'disabled'), '');
-  await page.fill('#length', '4096').catch(async () => {
-    await page.evaluate(() => (document.querySelector('#length').value = '4096'));
-  });
   await page.evaluate(() => (document.querySelector('#length').value = '4096'));
   await page.click('#generate');
   assert.match(await page.textContent('#bits-info'), /^4096 bits/);
@@ -184,4 +178,35 @@ test('refuses a malformed bit string and generates 4096 bits', { entry: 'prefixS
   assert.equal(await page.getAttribute('#strip-0', 'data-wrong'), '1');
   const m = await bandCentre(page, 0, 4095, 'mark');
   assert.ok(near(await pixel(page, '#strip-0', m.x, m.y), rgb(THEMES.light.vars['--vscode-charts-red'])), 'last bit marked');
+  // 4096 bits are taller than the panel: the page scrolls (media/webview.css keeps body itself unscrollable).
+  const box = await page.evaluate(() => {
+    const a = document.querySelector('#app');
+    a.scrollTop = a.scrollHeight;
+    return { overflowY: getComputedStyle(a).overflowY, scrollHeight: a.scrollHeight, clientHeight: a.clientHeight, scrollTop: a.scrollTop };
+  });
+  assert.equal(box.overflowY, 'auto');
+  assert.ok(box.scrollHeight > box.clientHeight && box.scrollTop > 0, JSON.stringify(box));
+});
+
+test('follows a theme switch (high contrast): canvas colours are re-read from the CSS variables', { entry: 'prefixSums', theme: 'high-contrast' }, async ({ page, host }) => {
+  await init(host);
+  await setBits(page, BITS);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  await host.event('frame', { slot: 0, runId: req.params.runId, iteration: 1, probs: u8(probsFor(BITS, [6])), confidence: 0.8 });
+  await painted(page);
+  const m = await bandCentre(page, 0, 6, 'mark');
+  assert.ok(near(await pixel(page, '#strip-0', m.x, m.y), rgb(THEMES['high-contrast'].vars['--vscode-charts-red'])));
+  await screenshot(page, 'prefixSums-high-contrast');
+  // VS Code switches theme by rewriting body's class and variables.
+  await page.evaluate(() => {
+    document.body.className = 'vscode-light';
+    document.body.style.setProperty('--vscode-charts-red', '#00c000');
+    document.body.style.setProperty('--vscode-editor-background', '#fafafa');
+  });
+  await painted(page);
+  assert.ok(near(await pixel(page, '#strip-0', m.x, m.y), [0, 192, 0]), 'marker drawn in the new theme colour');
+  // The spacing below the marker band is the new editor background.
+  const l = JSON.parse(await page.getAttribute('#strip-0', 'data-layout'));
+  assert.ok(near(await pixel(page, '#strip-0', m.x, l.inputH + l.predH + l.markH + 1), [250, 250, 250]), 'background re-read');
 });

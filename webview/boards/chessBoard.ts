@@ -87,8 +87,8 @@ export interface BoardPalette {
 }
 
 export const DEFAULT_BOARD_PALETTE: BoardPalette = {
-  light: '#eeeed2',
-  dark: '#8ca2ad',
+  light: '#f0d9b5',
+  dark: '#b58863',
   lastMove: 'rgba(255, 215, 0, 0.35)',
   heat: [230, 60, 30],
   coords: 'rgba(0, 0, 0, 0.55)',

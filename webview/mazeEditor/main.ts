@@ -575,6 +575,11 @@ messenger.on('document', (p) => setText(p.text, p.version));
 messenger.on('frame', onFrame);
 messenger.on('model', (p) => setModel(p.model));
 messenger.on('settings', (s) => {
+  // A changed iterations setting replaces the field's value (the field is a per-editor override until then).
+  if (String(s.iterations) !== String(settings.iterations)) {
+    itersField.value = String(s.iterations);
+    persist();
+  }
   settings = s;
   frames.setBudget(s.frameBudgetBytes);
 });

@@ -189,10 +189,21 @@ export class MazeRenderer {
       ctx.globalAlpha = 0.9;
       ctx.drawImage(this.wrong!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
       ctx.globalAlpha = 1;
-      if (scale >= 4) {
-        ctx.strokeStyle = css(this.palette.wrong, 1);
-        ctx.lineWidth = Math.max(1, scale / 8);
-        for (const [r, c] of s.wrongCells) ctx.strokeRect(ox + c * scale + 0.5, oy + r * scale + 0.5, scale - 1, scale - 1);
+      if (scale >= 6) {
+        // A cross on each wrong cell, so "wrong" never reads as the (also red) goal.
+        ctx.strokeStyle = css(this.palette.background, 1);
+        ctx.lineWidth = Math.max(1.5, scale / 10);
+        ctx.beginPath();
+        const m = scale * 0.25;
+        for (const [r, c] of s.wrongCells) {
+          const x = ox + c * scale;
+          const y = oy + r * scale;
+          ctx.moveTo(x + m, y + m);
+          ctx.lineTo(x + scale - m, y + scale - m);
+          ctx.moveTo(x + scale - m, y + m);
+          ctx.lineTo(x + m, y + scale - m);
+        }
+        ctx.stroke();
       }
     }
 

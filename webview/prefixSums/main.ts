@@ -130,7 +130,7 @@ const modelSelects = [0, 1].map((i) =>
   h('vscode-single-select', { id: `model-${i}`, 'aria-label': i === 0 ? 'Model' : 'Second model' }),
 ) as Array<HTMLElement & { value: string }>;
 const compareBox = h('vscode-checkbox', { id: 'compare', label: 'Compare with a second model' }) as HTMLElement & { checked: boolean };
-const itersField = h('vscode-textfield', { id: 'iterations', placeholder: 'auto', 'aria-label': 'Iterations' }) as HTMLElement & {
+const itersField = h('vscode-textfield', { id: 'iterations', placeholder: 'auto', title: 'A number of iterations, or empty for auto (halt when confident)', 'aria-label': 'Iterations' }) as HTMLElement & {
   value: string;
 };
 const solveBtn = h('vscode-button', { id: 'solve', onclick: () => solve() }, 'Solve');
@@ -249,6 +249,7 @@ function setBits(text: string, fromField = false): void {
   bitsInfo.textContent = `${bits.length} bits, ${ones} ones, answer ends in ${target[target.length - 1]}`;
   if (!fromField) bitsField.value = page.bits;
   page.length = bits.length;
+  lengthField.value = String(bits.length);
   relayout();
   persist();
 }
@@ -465,7 +466,7 @@ function applyModels(list: ModelOption[], selected: string): void {
   const other = list.find((m) => m.spec !== page.slots[0].model)?.spec;
   page.slots[1].model = fillModelSelect(modelSelects[1], list, page.slots[1].model || other);
   modelSelects[1].toggleAttribute('disabled', !page.compare || list.length === 0);
-  if (list.length) itersField.setAttribute('placeholder', `auto (trained with ${list[0].maxIters})`);
+  if (list.length) itersField.setAttribute('title', `Iterations to think; empty = auto. The model trained with ${list[0].maxIters}.`);
   if (list.length === 0) showBanner(app, 'No prefix-sums model yet. Train one (Deep Thinking: Train Model…) or import a checkpoint.', 'info');
   updateButtons();
   drawAll();

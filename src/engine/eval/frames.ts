@@ -126,24 +126,39 @@ export function decodeProbs(b64: string): Uint8Array {
 }
 
 /**
- * Time-based frame throttle: a frame is due when at least 1000/maxFps ms have passed since the last one sent.
- * The first frame is always due; the caller sends the last iteration's frame regardless (see SolveSession).
+ * Time-based frame throttle: a frame is due when at least 1000/maxFps ms have passed since the last one sent AND
+ * the time spent building frames so far is within `budget` (a fraction) of the wall time since the start. The
+ * budget only binds when single iterations are slower than the frame interval (then every iteration would get a
+ * frame); it keeps streaming from ever costing more than that fraction of the solve. The first frame is always
+ * due; the caller sends the last iteration's frame regardless (see SolveSession).
  */
 export class FrameThrottle {
   private last = -Infinity;
+  private spent = 0;
+  private readonly start: number;
   private readonly interval: number;
 
-  constructor(maxFps: number = DEFAULT_MAX_FPS, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    maxFps: number = DEFAULT_MAX_FPS,
+    private readonly now: () => number = () => performance.now(),
+    private readonly budget = 1,
+  ) {
     if (!(maxFps > 0)) throw new RangeError(`maxFps must be positive, got ${maxFps}`);
+    if (!(budget > 0)) throw new RangeError(`frame budget must be a positive fraction, got ${budget}`);
     this.interval = 1000 / maxFps;
+    this.start = this.now();
   }
 
   /** Whether a frame may be sent now. Does not record anything; call `sent()` after sending. */
   due(): boolean {
-    return this.now() - this.last >= this.interval;
+    const t = this.now();
+    if (t - this.last < this.interval) return false;
+    return this.last === -Infinity || this.spent <= this.budget * (t - this.start);
   }
 
-  sent(): void {
+  /** Record a frame sent now that took `costMs` to build. */
+  sent(costMs = 0): void {
     this.last = this.now();
+    this.spent += costMs;
   }
 }

@@ -190,9 +190,13 @@ export interface SolveSessionOptions {
   seed?: number;
   /** defaults for `iterations: 'auto'` (cap, patience, threshold, check interval) */
   halting?: Partial<HaltingOptions>;
+  /** most of the wall time that building frames may take, as a fraction (default 0.1; see FrameThrottle) */
+  frameBudget?: number;
   /** clock for the frame throttle (tests) */
   now?: () => number;
 }
+
+export const DEFAULT_FRAME_BUDGET = 0.1;
 
 interface RunOptions {
   iterations: number | 'auto';
@@ -331,7 +335,8 @@ export class SolveSession {
     const input = this.input!;
     const maxFps = opts.maxFps ?? DEFAULT_MAX_FPS;
     const maxCells = opts.maxFrameCells ?? DEFAULT_MAX_FRAME_CELLS;
-    const throttle = new FrameThrottle(maxFps, this.options.now);
+    const clock = this.options.now ?? (() => performance.now());
+    const throttle = new FrameThrottle(maxFps, clock, this.options.frameBudget ?? DEFAULT_FRAME_BUDGET);
     const positions = input.spatial.reduce((a, b) => a * b, 1);
     const start = this.iterationCount;
     const room = this.model.depth - start;
@@ -355,9 +360,9 @@ export class SolveSession {
     let lastSent = -1;
     let latest: { iteration: number; class1: Float32Array } | undefined;
     const yielder = new Yielder();
-    const send = (iteration: number, class1: Float32Array) => {
+    const send = (iteration: number, class1: Float32Array, since: number) => {
       onFrame(buildFrame(this.id, iteration, input, class1, maxCells));
-      throttle.sent();
+      throttle.sent(clock() - since);
       lastSent = iteration;
     };
     try {
@@ -373,6 +378,7 @@ export class SolveSession {
         const check = monitor !== undefined && monitor.isCheckStep(step);
         const frameDue = step === cap || throttle.due();
         if (check || frameDue) {
+          const since = clock();
           const logits = this.model.head(this.thought);
           try {
             if (check && (await monitor!.observe(this.iterationCount, logits)).length > 0) haltedAt = this.iterationCount;
@@ -380,7 +386,7 @@ export class SolveSession {
               const c1 = class1Tensor(logits);
               latest = { iteration: this.iterationCount, class1: (await c1.data()) as Float32Array };
               c1.dispose();
-              send(this.iterationCount, latest.class1);
+              send(this.iterationCount, latest.class1, since);
             }
           } finally {
             logits.dispose();
@@ -397,7 +403,7 @@ export class SolveSession {
         c1.dispose();
       }
       // Always stream the last iteration, so the view ends on the state the result describes.
-      if (lastSent !== this.iterationCount && !this.disposed) send(this.iterationCount, latest.class1);
+      if (lastSent !== this.iterationCount && !this.disposed) send(this.iterationCount, latest.class1, clock());
     } finally {
       monitor?.dispose();
     }

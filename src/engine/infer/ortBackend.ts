@@ -44,6 +44,8 @@ export function loadOrt(): { ort?: OrtModule; error?: string } {
 export interface OrtKernelOptions {
   /** intra-op threads; default: all cores (os.availableParallelism()) */
   threads?: number;
+  /** let idle ORT worker threads spin (faster on an idle machine, much slower on a busy one); default false */
+  spin?: boolean;
 }
 
 /** Build ORT sessions for a tied 2-D net. Throws when onnxruntime-node is unavailable or rejects the graphs. */
@@ -57,6 +59,10 @@ export async function ortKernels(net: DTNet, opts: OrtKernelOptions = {}): Promi
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Spinning worker threads burn the cores while waiting; on a shared machine (or beside the extension host and
+    // the editor's renderer) that makes every other process, and then ORT itself, slower. Same lesson as OpenMP's
+    // OMP_WAIT_POLICY=PASSIVE in issue #4.
+    extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' } } },
   };
   const make = (kind: 'project' | 'step' | 'head') => ort.InferenceSession.create(exportOnnx(net.arch, weights, kind), sessionOptions);
   const [project, step, head] = await Promise.all([make('project'), make('step'), make('head')]);

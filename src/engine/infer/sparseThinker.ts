@@ -23,7 +23,7 @@
  */
 import type { DTNet } from '../models/dtNet';
 import { hasRecall } from '../../shared/architecture';
-import { REGIONS, TileGrid, gatherRect, scatterCenter, spreadChange, type Rect } from './tiles';
+import { REGIONS, TileGrid, gatherRect, scatterCenter, spreadChange, type Rect, type Unit } from './tiles';
 import type { TileKernels } from './tileKernels';
 
 export interface SparseThinkerOptions {
@@ -36,16 +36,23 @@ export interface SparseThinkerOptions {
   tolerance?: number;
   /** upper bound on pixels per kernel call (patch area × tiles), to bound scratch memory; default 2^17 */
   maxBatchPixels?: number;
+  /**
+   * Tiles are grouped in blocks of blockTiles×blockTiles (default 8); a block whose requested tiles would cost more
+   * pixels one by one (each with its halo) than the whole block is computed as one patch. 1 = always tile by tile.
+   */
+  blockTiles?: number;
 }
 
 export interface SparseStepStats {
   /** 1-based iteration just completed */
   iteration: number;
-  /** tiles recomputed in this iteration */
+  /** tiles whose neighbourhood changed (beyond the tolerance), so that they had to be recomputed */
   activeTiles: number;
   totalTiles: number;
   /** activeTiles / totalTiles */
   activeFraction: number;
+  /** tiles actually recomputed: the active ones, plus the idle tiles of blocks computed whole */
+  recomputedTiles: number;
   /** pixels pushed through the step (patches include their halo), relative to the image's pixel count */
   computedPixelRatio: number;
   /** tiles that will be recomputed next iteration; 0 means the thought has reached a fixed point (tolerance 0) */
@@ -68,6 +75,7 @@ export class SparseThinker {
   private readonly staleness: Float32Array;
   private readonly headDirty: Uint8Array;
   private readonly maxBatchPixels: number;
+  private readonly blockTiles: number;
   private readonly channels: number;
   private readonly inChannels: number;
   private iter = 0;
@@ -103,6 +111,7 @@ export class SparseThinker {
     this.grid = new TileGrid(height, width, tileSize);
     this.tolerance = opts.tolerance ?? 0;
     this.maxBatchPixels = opts.maxBatchPixels ?? 1 << 17;
+    this.blockTiles = Math.max(1, Math.floor(opts.blockTiles ?? 8));
     this.x = x;
     this.thought = new Float32Array(height * width * this.channels);
     this.class1Map = new Float32Array(height * width);
@@ -125,7 +134,7 @@ export class SparseThinker {
     if (this.started) return;
     this.started = true;
     const all = range(this.grid.count);
-    await this.runTiles(all, 1, this.channels, (batchX, _t, n, h, w) => this.kernels.project(batchX, n, h, w), false, async (outs) => {
+    await this.runTiles(all, 1, { x: true, thought: false }, (bx, _bt, n, h, w) => this.kernels.project(bx!, n, h, w), async (outs) => {
       for (const { tile, patch, out, at } of outs) {
         const { y0, y1, x0, x1 } = this.grid.tile(tile);
         const pw = patch.x1 - patch.x0;
@@ -149,17 +158,18 @@ export class SparseThinker {
     const influence = new Float32Array(grid.count);
     const change = new Float32Array(REGIONS);
     let computed = 0;
-    await this.runTiles(active, this.stepHalo, this.channels, (batchX, batchT, n, h, w) => {
+    const recomputed = await this.runTiles(active, this.stepHalo, { x: true, thought: true }, (bx, bt, n, h, w) => {
       computed += n * h * w;
-      return this.kernels.step(batchT!, batchX, n, h, w);
-    }, true, async (outs) => {
+      return this.kernels.step(bt!, bx!, n, h, w);
+    }, async (outs) => {
       // Jacobi update: only now that every active tile has read the old state may the new one be written.
       for (const { tile, patch, out, at } of outs) {
         scatterCenter(this.thought, this.width, this.channels, grid.tile(tile), patch, out, at, this.stepHalo, change);
         spreadChange(grid, tile, change, influence);
       }
     });
-    for (const t of active) this.staleness[t] = 0;
+    // Tiles computed as part of a block are fresh too, whether or not they were due.
+    for (const t of recomputed) this.staleness[t] = 0;
     let nextActive = 0;
     for (let t = 0; t < grid.count; t++) {
       if (influence[t] > 0) {
@@ -174,6 +184,7 @@ export class SparseThinker {
       activeTiles: active.length,
       totalTiles: grid.count,
       activeFraction: active.length / grid.count,
+      recomputedTiles: recomputed.length,
       computedPixelRatio: computed / (this.height * this.width),
       nextActiveTiles: nextActive,
     };
@@ -188,7 +199,7 @@ export class SparseThinker {
     const dirty: number[] = [];
     for (let t = 0; t < this.grid.count; t++) if (this.headDirty[t]) dirty.push(t);
     let flips = 0;
-    await this.runTiles(dirty, this.headHalo, 0, (_x, batchT, n, h, w) => this.kernels.head(batchT!, n, h, w), true, async (outs) => {
+    await this.runTiles(dirty, this.headHalo, { x: false, thought: true }, (_bx, bt, n, h, w) => this.kernels.head(bt!, n, h, w), async (outs) => {
       for (const { tile, patch, out, at } of outs) {
         const { y0, y1, x0, x1 } = this.grid.tile(tile);
         const pw = patch.x1 - patch.x0;
@@ -209,39 +220,64 @@ export class SparseThinker {
   }
 
   /**
-   * Gather `tiles` with `halo` into batches per patch shape, run `fn` on each batch, and hand all outputs to
-   * `consume` at the end (so writes never race reads of the previous state).
-   * fn(batchX, batchThought, n, h, w): batchThought is gathered only when `withThought`.
+   * Gather `tiles` with `halo` into batches per patch shape ([n,h,w,C] of input x and/or thought, as `gather`
+   * says), run `fn` on each batch, and hand all outputs to `consume` at the end (so writes never race reads of the
+   * previous state).
    */
   private async runTiles(
     tiles: number[],
     halo: number,
-    _outChannels: number,
-    fn: (batchX: Float32Array, batchThought: Float32Array | undefined, n: number, h: number, w: number) => Promise<Float32Array>,
-    withThought: boolean,
-    consume: (outs: { tile: number; patch: Rect; out: Float32Array; at: number }[]) => Promise<void>,
-  ): Promise<void> {
-    if (tiles.length === 0) return;
-    const outs: { tile: number; patch: Rect; out: Float32Array; at: number }[] = [];
-    for (const { h, w, tiles: group } of this.grid.groupByPatchShape(tiles, halo).values()) {
+    gather: { x: boolean; thought: boolean },
+    fn: (batchX: Float32Array | undefined, batchThought: Float32Array | undefined, n: number, h: number, w: number) => Promise<Float32Array>,
+    consume: (outs: TileOutput[]) => Promise<void>,
+  ): Promise<number[]> {
+    if (tiles.length === 0) return [];
+    const units = this.grid.planUnits(tiles, halo, this.blockTiles);
+    // Batch units whose patches have the same shape: [n, h, w, C].
+    const groups = new Map<string, { h: number; w: number; units: { unit: Unit; patch: Rect }[] }>();
+    for (const unit of units) {
+      const patch = this.grid.dilate(unit.rect, halo);
+      const h = patch.y1 - patch.y0;
+      const w = patch.x1 - patch.x0;
+      const key = `${h}x${w}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { h, w, units: [] }));
+      g.units.push({ unit, patch });
+    }
+    const outs: TileOutput[] = [];
+    const recomputed: number[] = [];
+    for (const { h, w, units: group } of groups.values()) {
       const per = Math.max(1, Math.floor(this.maxBatchPixels / (h * w)));
       for (let s = 0; s < group.length; s += per) {
         const chunk = group.slice(s, s + per);
         const n = chunk.length;
-        const bx = new Float32Array(n * h * w * this.inChannels);
-        const bt = withThought ? new Float32Array(n * h * w * this.channels) : undefined;
-        const patches = chunk.map((t) => this.grid.patch(t, halo));
-        patches.forEach((p, k) => {
-          gatherRect(this.x, this.width, this.inChannels, p, bx, k * h * w * this.inChannels);
-          if (bt) gatherRect(this.thought, this.width, this.channels, p, bt, k * h * w * this.channels);
+        const bx = gather.x ? new Float32Array(n * h * w * this.inChannels) : undefined;
+        const bt = gather.thought ? new Float32Array(n * h * w * this.channels) : undefined;
+        chunk.forEach(({ patch }, k) => {
+          if (bx) gatherRect(this.x, this.width, this.inChannels, patch, bx, k * h * w * this.inChannels);
+          if (bt) gatherRect(this.thought, this.width, this.channels, patch, bt, k * h * w * this.channels);
         });
         const out = await fn(bx, bt, n, h, w);
         const per1 = out.length / n;
-        chunk.forEach((t, k) => outs.push({ tile: t, patch: patches[k], out, at: k * per1 }));
+        chunk.forEach(({ unit, patch }, k) => {
+          for (const tile of unit.tiles) {
+            outs.push({ tile, patch, out, at: k * per1 });
+            recomputed.push(tile);
+          }
+        });
       }
     }
     await consume(outs);
+    return recomputed;
   }
+}
+
+/** One tile's new values: its centre lies in `out` at element offset `at`, laid out as `patch` ([h,w,C]). */
+interface TileOutput {
+  tile: number;
+  patch: Rect;
+  out: Float32Array;
+  at: number;
 }
 
 function range(n: number): number[] {

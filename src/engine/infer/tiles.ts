@@ -51,7 +51,11 @@ export class TileGrid {
 
   /** Tile t dilated by `halo` pixels, clipped to the image. */
   patch(t: number, halo: number): Rect {
-    const r = this.tile(t);
+    return this.dilate(this.tile(t), halo);
+  }
+
+  /** A rect dilated by `halo` pixels, clipped to the image. */
+  dilate(r: Rect, halo: number): Rect {
     return {
       y0: Math.max(0, r.y0 - halo),
       y1: Math.min(this.height, r.y1 + halo),
@@ -74,6 +78,55 @@ export class TileGrid {
     }
     return groups;
   }
+
+  /**
+   * Plan the work for a set of tiles as units: a unit is a rectangle computed as one patch (rect ± halo), whose
+   * output is written back for all of `tiles`. Tiles are grouped into blocks of `block`×`block` tiles; where
+   * computing the whole block costs no more pixels than computing its requested tiles one by one (each with its own
+   * halo), the block is one unit — so a mostly-active image costs about what the dense computation costs, not
+   * (tile + 2·halo)²/tile² times it. Otherwise each requested tile is a unit.
+   */
+  planUnits(tiles: Iterable<number>, halo: number, block: number): Unit[] {
+    const bcols = Math.ceil(this.cols / block);
+    const perBlock = new Map<number, number[]>();
+    for (const t of tiles) {
+      const i = Math.floor(t / this.cols);
+      const j = t - i * this.cols;
+      const b = Math.floor(i / block) * bcols + Math.floor(j / block);
+      let l = perBlock.get(b);
+      if (!l) perBlock.set(b, (l = []));
+      l.push(t);
+    }
+    const area = (r: Rect) => (r.y1 - r.y0) * (r.x1 - r.x0);
+    const units: Unit[] = [];
+    for (const [b, requested] of perBlock) {
+      const bi = Math.floor(b / bcols);
+      const bj = b - bi * bcols;
+      const i0 = bi * block;
+      const j0 = bj * block;
+      const i1 = Math.min(this.rows, i0 + block);
+      const j1 = Math.min(this.cols, j0 + block);
+      const first = this.tile(i0 * this.cols + j0);
+      const last = this.tile((i1 - 1) * this.cols + (j1 - 1));
+      const rect = { y0: first.y0, y1: last.y1, x0: first.x0, x1: last.x1 };
+      let fineCost = 0;
+      for (const t of requested) fineCost += area(this.patch(t, halo));
+      if (requested.length > 1 && area(this.dilate(rect, halo)) <= fineCost) {
+        const all: number[] = [];
+        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) all.push(i * this.cols + j);
+        units.push({ rect, tiles: all });
+      } else {
+        for (const t of requested) units.push({ rect: this.tile(t), tiles: [t] });
+      }
+    }
+    return units;
+  }
+}
+
+/** A rectangle computed in one patch, and the tiles whose centres it provides. */
+export interface Unit {
+  rect: Rect;
+  tiles: number[];
 }
 
 /** Copy rect r of image src [H,W,C] (H implied) into dst at element offset `at`, as a dense [h,w,C] block. */

@@ -163,11 +163,18 @@ export class GradientWorkers {
   private constructor(
     private readonly handles: WorkerHandle[],
     private readonly names: string[],
+    private readonly shapes: number[][],
   ) {}
 
-  /** Start `threads` workers (the backend must be initialised on this thread first). */
-  static async start(arch: Architecture, names: string[], threads: number): Promise<GradientWorkers> {
+  /**
+   * Start `threads` workers for models of `model`'s architecture (the backend must be initialised on this thread
+   * first). The workers get their weights from syncWeights.
+   */
+  static async start(model: DTNet, threads: number): Promise<GradientWorkers> {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    const arch: Architecture = { ...model.arch };
+    const names = [...model.weights.keys()];
+    const shapes = names.map((n) => model.weights.get(n)!.shape.slice());
     const env = { ...process.env, DEEP_THINKING_BACKEND: workerBackend() };
     const data: WorkerData = { arch, names };
     const spawned = Array.from({ length: threads }, () => spawnWorker(data, env));
@@ -182,6 +189,7 @@ export class GradientWorkers {
     return new GradientWorkers(
       workers.map((w) => new WorkerHandle(w)),
       names,
+      shapes,
     );
   }
 
@@ -222,7 +230,7 @@ export class GradientWorkers {
         const g = r.grads[j];
         for (let i = 0; i < sum.length; i++) sum[i] += w[s] * g[i];
       });
-      grads.set(name, tf.tensor(sum));
+      grads.set(name, tf.tensor(sum, this.shapes[j]));
     });
     const class1 = new Float32Array(replies.reduce((a, r) => a + r.class1.length, 0));
     let off = 0;

@@ -389,7 +389,19 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   // ---- resume or start
   let c = resolveTrainConfig(config);
-  const saved = config.resume && lastDir ? readTrainState(lastDir) : undefined;
+  let saved = config.resume && lastDir ? readTrainState(lastDir) : undefined;
+  let resumedModel: DTNet | undefined;
+  if (saved) {
+    // The weights and the train state are written one after the other: check they belong together.
+    const ck = await loadCheckpoint(lastDir!);
+    if (ck.meta.training.globalStep !== saved.state.globalStep) {
+      ck.model.dispose();
+      log(`${lastDir}: weights (step ${String(ck.meta.training.globalStep)}) and ${STATE_FILE} (step ${saved.state.globalStep}) disagree; not resuming`);
+      saved = undefined;
+    } else {
+      resumedModel = ck.model;
+    }
+  }
   if (config.resume && !saved) log(`no resumable state in ${lastDir ?? '(no outDir)'}; starting a new run`);
   if (saved) {
     c = { ...saved.state.config, epochs: config.epochs ?? saved.state.config.epochs };
@@ -411,8 +423,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   // ---- model and optimizer
   let model: DTNet;
-  if (saved) {
-    model = (await loadCheckpoint(lastDir!)).model;
+  if (resumedModel) {
+    model = resumedModel;
   } else {
     const initRng = new Rng(deriveSeed(c.seed, SEED.init));
     model = createModel(arch, () => initRng.next());
@@ -435,7 +447,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
 
   const threads = Math.max(1, Math.floor(config.threads ?? availableThreads()));
-  const workers = threads > 1 ? await GradientWorkers.start(arch, [...model.weights.keys()], threads) : undefined;
+  const workers = threads > 1 ? await GradientWorkers.start(model, threads) : undefined;
   log(`${arch.kind} ${arch.dims}-D width ${arch.width}, ${model.parameterCount} parameters, ${threads} thread(s); ${totalSteps} steps`);
 
   const lastVal = () => st.history[st.history.length - 1];

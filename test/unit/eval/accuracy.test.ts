@@ -58,11 +58,22 @@ async function naive<P>(model: DTNet, problem: Problem<P, unknown>, puzzles: P[]
 
 /** Prefix sums scored leniently (first bit only), so a random net gets a non-trivial, iteration-dependent score. */
 const lenientPrefix: Problem<PrefixSumsPuzzle, string> = { ...prefixSumsProblem, isCorrect: (_p, c1) => c1[0] > 0 };
-/** Mazes scored on the start unit's top-left pixel only (still inside the mask). */
+/** Mazes scored by the parity of the predicted path pixels inside the mask: varies with the iteration. */
 const lenientMaze: Problem<MazeGrid, string[]> = {
   ...mazeProblem,
-  isCorrect: (g, c1) => c1[(1 + 2 * g.start[0]) * (2 * g.cols + 2) + 1 + 2 * g.start[1]] > 0,
+  isCorrect: (g, c1) => {
+    const mask = mazeProblem.lossMask(g)!;
+    let k = 0;
+    for (let i = 0; i < c1.length; i++) if (mask[i] && c1[i] > 0) k++;
+    return k % 2 === 0;
+  },
 };
+
+/** A random net's logits are tiny; scale the last head conv so confidences differ clearly between iterations. */
+function amplifyHead(model: DTNet, factor: number): void {
+  const w = model.weights.get('head.4.weight')!;
+  w.assign(tf.mul(w, factor));
+}
 
 test('streamed accuracy per iteration equals per-iteration recomputation (prefix sums)', async () => {
   await initBackend('wasm');
@@ -97,6 +108,7 @@ test('streamed accuracy equals recomputation on masked mazes, recording a subset
   await initBackend('wasm');
   const rng = new Rng(5);
   const model = new DTNet({ kind: 'dt-recall', dims: 2, width: 6, inChannels: 3, maxIters: 5, blocks: 1 }, () => rng.next());
+  amplifyHead(model, 100);
   const mazes = generateMazes(5, 7, 1);
   const r = await accuracyPerIteration({ model, problem: lenientMaze, puzzles: mazes, batchSize: 3, iterations: [7, 2, 5, 2] });
   const want = await naive(model, lenientMaze, mazes, 3, 7);
@@ -104,6 +116,7 @@ test('streamed accuracy equals recomputation on masked mazes, recording a subset
   assert.deepEqual(r.correct, [want.correct[1], want.correct[4], want.correct[6]]);
   assert.equal(r.maxConfidenceCorrect, want.mcCorrect);
   assert.equal(r.meanMaxConfidenceIteration, want.mcIterSum / 7);
+  assert.ok(want.correct.some((c) => c > 0 && c < 7), `trivial scores ${want.correct}`);
   const curve = toEvaluateCurve(9, r);
   assert.deepEqual(curve, { size: 9, iterations: [2, 5, 7], accuracy: r.accuracy, maxConfidenceAccuracy: r.maxConfidenceAccuracy });
   model.dispose();
@@ -163,4 +176,43 @@ test('test sets are lazily generated from a salted seed', () => {
   assert.deepEqual(again[2].walls, mazes[2].walls);
   assert.equal([...(testPuzzles('prefix-sums', 16, 5, 1) as Iterable<PrefixSumsPuzzle>)].length, 5);
   assert.throws(() => testPuzzles('chess', 0, 5, 1), /needs a puzzle CSV/);
+});
+
+test('max-confidence selection picks, per puzzle, the most confident iteration (earliest on ties)', async () => {
+  await initBackend('wasm');
+  // Every puzzle is bits 10 → target 11: correct iff both class1 > 0. Scripted class1 per puzzle per iteration:
+  const script = [
+    [[1, 1], [-5, 5], [3, 3]], // most confident at 2 (wrong); correct at 1 and 3
+    [[-1, -1], [2, 2], [4, 4]], // most confident at 3 (right)
+    [[5, 5], [1, -1], [-5, -5]], // tie between 1 and 3 → 1 (right)
+  ];
+  let call = 0;
+  const fake = {
+    arch: { kind: 'dt-recall', dims: 1, width: 1, inChannels: 1, maxIters: 3, blocks: 1 },
+    depth: Infinity,
+    *think(x: tf.Tensor, iterations: number) {
+      const first = call++ * 2; // batches of 2 puzzles
+      for (let it = 1; it <= iterations; it++) {
+        const rows = Array.from({ length: x.shape[0] }, (_, i) => script[first + i][it - 1]);
+        const logits = tf.tidy(() => {
+          const c1 = tf.tensor(rows);
+          return tf.stack([tf.zerosLike(c1), c1], -1);
+        });
+        const thought = tf.zeros([x.shape[0], 2, 1]);
+        try {
+          yield { iteration: it, logits, thought };
+        } finally {
+          logits.dispose();
+          thought.dispose();
+        }
+      }
+    },
+  } as unknown as DTNet;
+  const puzzles = [0, 1, 2].map(() => ({ bits: Uint8Array.from([1, 0]) }));
+  const before = tf.memory().numTensors;
+  const r = await accuracyPerIteration({ model: fake, problem: prefixSumsProblem, puzzles, batchSize: 2 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(r.correct, [2, 1, 2]);
+  assert.equal(r.maxConfidenceCorrect, 2);
+  assert.equal(r.meanMaxConfidenceIteration, 2);
 });

@@ -91,3 +91,22 @@ test('FrameThrottle allows one frame per interval on a fake clock', () => {
   assert.equal(sent, 10);
   assert.throws(() => new FrameThrottle(0), /maxFps must be positive/);
 });
+
+test('FrameThrottle keeps frame building within its share of the wall time', () => {
+  let t = 0;
+  const th = new FrameThrottle(1000, () => t, 0.1); // 1 ms interval, 10 % budget
+  let sent = 0;
+  // 100 iterations of 10 ms each; a frame costs 5 ms, so without the budget every iteration would get one
+  for (let i = 0; i < 100; i++) {
+    t += 10;
+    if (th.due()) {
+      t += 5;
+      th.sent(5);
+      sent++;
+    }
+  }
+  // the budget admits a frame while spent ≤ 10 % of elapsed, so it overshoots by at most one frame
+  assert.ok(5 * sent <= 0.1 * t + 5, `sent ${sent} in ${t} ms`);
+  assert.ok(5 * (sent + 1) > 0.1 * t, `sent only ${sent} in ${t} ms`);
+  assert.throws(() => new FrameThrottle(30, () => 0, 0), /frame budget/);
+});

@@ -40,7 +40,7 @@ test('perturbations of strength 0 are the identity; zero-fraction 1 zeros everyt
 test('zeroRandomFraction zeros about the asked fraction, reproducibly from the seed', async () => {
   await initBackend('wasm');
   const t = tf.ones([1, 40, 50, 10]);
-  const a = await zeroRandomFraction(t, 0.3, 5).data();
+  const a = (await zeroRandomFraction(t, 0.3, 5).data()) as Float32Array;
   const zeros = a.reduce((s, v) => s + (v === 0 ? 1 : 0), 0) / a.length;
   assert.ok(Math.abs(zeros - 0.3) < 0.02, `zeroed ${zeros}`);
   assert.deepEqual(Array.from(await zeroRandomFraction(t, 0.3, 5).data()), Array.from(a));

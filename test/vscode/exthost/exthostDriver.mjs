@@ -14,7 +14,7 @@ if (!testsPath) {
   console.error('usage: node exthostDriver.mjs <serverOrigin> <workspaceFolder> <extDevPath> <testsEntryJs>');
   process.exit(2);
 }
-const WORKBENCH_NOISE = /^(\[(ChatModelSelection|AgentHost[^\]]*|AccountPolicyGate|Service Worker|reconnection-grace-time)\]|Creating a socket|Resolv(ing|ed) connection token|Updating additional builtin)/;
+const WORKBENCH_NOISE = /^(\[(ChatModelSelection|AgentHost[^\]]*|AccountPolicyGate|Service Worker|reconnection-grace-time)\]|Creating a socket|Resolv(ing|ed) connection token|Updating additional builtin|Timed out waiting for authentication provider|getaddrinfo ENOTFOUND open-vsx\.org)/;
 const timeoutMs = Number(process.env.VSCODE_EXTHOST_TIMEOUT_MS || 300000);
 const host = new URL(origin).host;
 const payload = [
@@ -39,6 +39,7 @@ try {
   await page.exposeFunction('codeAutomationExit', (c) => done(c));
   page.on('pageerror', (e) => console.error('[pageerror]', String(e).slice(0, 300)));
   if (process.env.VERBOSE) page.on('console', (m) => console.log(`[console.${m.type()}]`, m.text().slice(0, 500)));
+  const t0 = Date.now();
   await page.goto(url);
   let timer;
   code = await Promise.race([
@@ -47,7 +48,7 @@ try {
   ]);
   clearTimeout(timer);
   if (code === 'TIMEOUT') console.error(`exthost: no exit code after ${timeoutMs / 1000} s (VSCODE_EXTHOST_TIMEOUT_MS)`);
-  else console.log(`exthost: extension tests exit code ${code}`);
+  else console.log(`exthost: extension tests exit code ${code} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 } catch (e) {
   console.error('exthost: driver failed:', e);
   await browser.close().catch(() => {});

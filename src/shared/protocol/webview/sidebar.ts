@@ -126,3 +126,32 @@ export function alignCurves(curves: readonly Pick<Curve, 'iterations' | 'accurac
   });
   return [xs, ...ys];
 }
+
+/** Defaults for "Evaluate Extrapolation…": sizes offered (and pre-picked), puzzles per size. */
+export const EVAL_DEFAULTS: Record<ProblemId, { sizes: number[]; picked: number[]; count: number }> = {
+  // the paper trains on 32-bit strings and tests up to 512 (§3.1)
+  'prefix-sums': { sizes: [16, 32, 48, 64, 128, 256, 512], picked: [32, 48, 128], count: 100 },
+  // trained on 9×9, tested on 13×13 and larger (§3.2)
+  mazes: { sizes: [9, 13, 17, 25, 33, 59], picked: [9, 13, 33], count: 50 },
+  // chess has one "size": the puzzles of the CSV (harder ones = higher rating)
+  chess: { sizes: [8], picked: [8], count: 50 },
+};
+
+/** 1, 2, …, max: the curve is recorded at every iteration in one streamed pass. */
+export function iterationGrid(max: number): number[] {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`iterationGrid: max must be a positive integer, got ${max}`);
+  return Array.from({ length: max }, (_, i) => i + 1);
+}
+
+/** An evaluation's curve set after a progress notification: the partial curve replaces the one of its size. */
+export function applyEvaluateProgress(set: CurveSet, p: { done: number; total: number; curve?: { size: number; iterations: number[]; accuracy: number[] } }): CurveSet {
+  const curves = set.curves.slice();
+  if (p.curve) {
+    const c: Curve = { size: String(p.curve.size), iterations: p.curve.iterations.slice(), accuracy: p.curve.accuracy.slice() };
+    const i = curves.findIndex((x) => x.size === c.size);
+    if (i >= 0) curves[i] = c;
+    else curves.push(c);
+    curves.sort((a, b) => Number(a.size) - Number(b.size));
+  }
+  return { ...set, curves, done: p.done, total: p.total };
+}

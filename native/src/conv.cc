@@ -1,0 +1,112 @@
+// Contractions: 2-D convolution with both gradients, and batched matmul.
+//
+// tfjs keeps activations NHWC and filters HWIO; libtorch's conv takes NCHW / OIHW. Permuting an NHWC tensor to
+// NCHW gives a tensor with channels-last strides, which libtorch's oneDNN path consumes without a copy; the output
+// comes back channels-last and permutes back to a contiguous NHWC tensor. The layout libtorch gets is selectable
+// (setConvMode) so it can be measured: 0 = those permuted views as they are, 1 = copy to contiguous NCHW,
+// 2 = explicitly channels-last (copying the filter too).
+//
+// Padding: libtorch pads symmetrically; an asymmetric tfjs padding (even kernels, 'same' with odd excess) pads the
+// input explicitly and runs an unpadded conv; the input gradient is then cropped.
+#include "table.h"
+
+namespace dt {
+namespace {
+
+int g_conv_mode = 0;
+
+at::Tensor Layout(const at::Tensor& t) {
+  switch (g_conv_mode) {
+    case 1: return t.contiguous();
+    case 2: return t.contiguous(at::MemoryFormat::ChannelsLast);
+    default: return t;
+  }
+}
+
+at::Tensor ToNCHW(const at::Tensor& nhwc) { return Layout(nhwc.permute({0, 3, 1, 2})); }
+at::Tensor ToOIHW(const at::Tensor& hwio) { return Layout(hwio.permute({3, 2, 0, 1})); }
+at::Tensor ToNHWC(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1}); }
+at::Tensor ToHWIO(const at::Tensor& oihw) { return oihw.permute({2, 3, 1, 0}); }
+
+struct ConvArgs {
+  int64_t top, bottom, left, right;
+  std::vector<int64_t> strides, dilations;
+  bool Symmetric() const { return top == bottom && left == right; }
+  std::vector<int64_t> Padding() const { return Symmetric() ? std::vector<int64_t>{top, left} : std::vector<int64_t>{0, 0}; }
+};
+
+// (pads [top, bottom, left, right], strides [h, w], dilations [h, w]) at argument positions i, i+1, i+2.
+ConvArgs ReadConvArgs(const Napi::CallbackInfo& info, size_t i) {
+  std::vector<int64_t> p = Ints(info, i);
+  if (p.size() != 4) throw std::runtime_error("conv: pads must be [top, bottom, left, right]");
+  return {p[0], p[1], p[2], p[3], Ints(info, i + 1), Ints(info, i + 2)};
+}
+
+at::Tensor PadIfAsymmetric(const at::Tensor& xNCHW, const ConvArgs& c) {
+  return c.Symmetric() ? xNCHW : at::constant_pad_nd(xNCHW, {c.left, c.right, c.top, c.bottom}, 0);
+}
+
+// conv2d(x [N,H,W,Ci], w [kh,kw,Ci,Co], pads, strides, dilations) → y [N,OH,OW,Co]
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  ConvArgs c = ReadConvArgs(info, 2);
+  at::Tensor x = PadIfAsymmetric(ToNCHW(Arg(info, 0)), c);
+  at::Tensor y = at::convolution(x, ToOIHW(Arg(info, 1)), {}, c.strides, c.Padding(), c.dilations, false, {0, 0}, 1);
+  return Out(info, ToNHWC(y));
+}
+
+// conv2dBackpropInput(dy [N,OH,OW,Co], w [kh,kw,Ci,Co], inputShape [N,H,W,Ci], pads, strides, dilations) → dx
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  at::Tensor dy = ToNCHW(Arg(info, 0));
+  at::Tensor w = ToOIHW(Arg(info, 1));
+  std::vector<int64_t> s = Ints(info, 2);  // NHWC
+  ConvArgs c = ReadConvArgs(info, 3);
+  int64_t h = s[1] + (c.Symmetric() ? 0 : c.top + c.bottom);
+  int64_t wd = s[2] + (c.Symmetric() ? 0 : c.left + c.right);
+  // Only the input's sizes and layout matter for the input gradient: an uninitialised tensor stands in for it.
+  at::Tensor shapeOnly = at::empty({s[0], s[3], h, wd}, dy.options().memory_format(dy.suggest_memory_format()));
+  auto grads = at::convolution_backward(dy, shapeOnly, w, c10::nullopt, c.strides, c.Padding(), c.dilations, false,
+                                        {0, 0}, 1, {true, false, false});
+  at::Tensor dx = std::get<0>(grads);
+  if (!c.Symmetric()) dx = dx.narrow(2, c.top, s[1]).narrow(3, c.left, s[2]);
+  return Out(info, ToNHWC(dx));
+}
+
+// conv2dBackpropFilter(x [N,H,W,Ci], dy [N,OH,OW,Co], filterShape [kh,kw,Ci,Co], pads, strides, dilations) → dw
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  ConvArgs c = ReadConvArgs(info, 3);
+  at::Tensor x = PadIfAsymmetric(ToNCHW(Arg(info, 0)), c);
+  at::Tensor dy = ToNCHW(Arg(info, 1));
+  std::vector<int64_t> f = Ints(info, 2);  // HWIO
+  at::Tensor shapeOnly = at::empty({f[3], f[2], f[0], f[1]}, dy.options().memory_format(dy.suggest_memory_format()));
+  auto grads = at::convolution_backward(dy, x, shapeOnly, c10::nullopt, c.strides, c.Padding(), c.dilations, false,
+                                        {0, 0}, 1, {false, true, false});
+  return Out(info, ToHWIO(std::get<1>(grads)));
+}
+
+// matmul(a, b, transposeA, transposeB) → id; batch dimensions broadcast as in tfjs BatchMatMul.
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  at::Tensor a = Arg(info, 0);
+  at::Tensor b = Arg(info, 1);
+  if (Bool(info, 2)) a = a.transpose(-1, -2);
+  if (Bool(info, 3)) b = b.transpose(-1, -2);
+  return Out(info, at::matmul(a, b));
+}
+
+Napi::Value SetConvMode(const Napi::CallbackInfo& info) {
+  int64_t m = Int(info, 0);
+  if (m < 0 || m > 2) throw std::runtime_error("setConvMode: 0 (views), 1 (NCHW) or 2 (channels-last)");
+  g_conv_mode = static_cast<int>(m);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterConv(Napi::Env env, Napi::Object exports) {
+  Export<Conv2d>(env, exports, "conv2d");
+  Export<Conv2dBackpropInput>(env, exports, "conv2dBackpropInput");
+  Export<Conv2dBackpropFilter>(env, exports, "conv2dBackpropFilter");
+  Export<MatMul>(env, exports, "matmul");
+  Export<SetConvMode>(env, exports, "setConvMode");
+}
+
+}  // namespace dt

@@ -1,0 +1,126 @@
+/**
+ * Loading the optional libtorch addon (native/, built by scripts/build-native.sh) and its typed interface.
+ *
+ * The addon owns every tensor of the 'torch' backend; JS holds integer ids. Each function maps to one file of
+ * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels). Shapes and
+ * dtypes of outputs are computed on the JS side (tfjs's own shape helpers), so a call passes ids and numbers only.
+ *
+ * Threads (issue #4): Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
+ * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
+ * spinning OpenMP workers made libtorch ~200× slower while another process kept the cores busy.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+
+/** tfjs dtypes the addon stores, in the order of the codes native/src/table.h expects. */
+export const DTYPES = ['float32', 'int32', 'bool'] as const;
+export type TorchDType = (typeof DTYPES)[number];
+
+export interface TorchAddon {
+  write(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: number): number;
+  read(id: number): Float32Array | Int32Array | Uint8Array;
+  free(id: number): void;
+  freeAll(): void;
+  memory(): { live: number; bytes: number };
+  shape(id: number): number[];
+  dtype(id: number): number;
+  setThreads(n: number): void;
+  info(): { version: string; threads: number; mkldnn: boolean; parallel: string };
+
+  readonly unaryOps: readonly string[];
+  readonly unaryScalarOps: readonly string[];
+  readonly binaryOps: readonly string[];
+  unary(op: number, x: number, outDtype: number): number;
+  unaryScalar(op: number, x: number, scalar: number, outDtype: number): number;
+  binary(op: number, a: number, b: number, outDtype: number): number;
+  addN(ids: number[], outDtype: number): number;
+  select(condition: number, t: number, e: number): number;
+  clip(x: number, lo: number, hi: number): number;
+  cast(x: number, dtype: number): number;
+  fill(shape: number[], value: number, dtype: number): number;
+  softmax(x: number, dim: number): number;
+
+  /** op: 0 Sum, 1 Mean, 2 Max, 3 Min, 4 Prod, 5 Any, 6 All */
+  reduce(op: number, x: number, axes: number[], keepDims: boolean, outDtype: number): number;
+  argMinMax(isMax: boolean, x: number, axis: number): number;
+  cumsum(x: number, axis: number, exclusive: boolean, reverse: boolean, outDtype: number): number;
+
+  reshape(x: number, shape: number[]): number;
+  transpose(x: number, perm: number[]): number;
+  concat(ids: number[], axis: number): number;
+  slice(x: number, begin: number[], size: number[]): number;
+  splitV(x: number, sizes: number[], axis: number): number[];
+  /** paddings flattened: [before0, after0, before1, after1, …] */
+  pad(x: number, paddings: number[], value: number): number;
+  reverse(x: number, dims: number[]): number;
+  tile(x: number, reps: number[]): number;
+  gather(x: number, indices: number, axis: number): number;
+  pack(ids: number[], axis: number): number;
+  unpack(x: number, axis: number): number[];
+  alias(x: number): number;
+
+  /** NHWC / HWIO; pads [top, bottom, left, right], strides [h, w], dilations [h, w] */
+  conv2d(x: number, w: number, pads: number[], strides: number[], dilations: number[]): number;
+  conv2dBackpropInput(dy: number, w: number, inputShape: number[], pads: number[], strides: number[], dilations: number[]): number;
+  conv2dBackpropFilter(x: number, dy: number, filterShape: number[], pads: number[], strides: number[], dilations: number[]): number;
+  matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
+  /** 0: permuted views (channels-last strides), 1: contiguous NCHW copies, 2: explicit channels-last copies */
+  setConvMode(mode: number): void;
+}
+
+export const ADDON_FILE = 'dt_torch.node';
+
+/** Where the addon may be: an explicit path, next to the bundle, or the repository's native/build. */
+export function addonCandidates(): string[] {
+  const rel = path.join('native', 'build', 'Release', ADDON_FILE);
+  return [
+    process.env.DEEP_THINKING_TORCH_ADDON,
+    path.join(__dirname, ADDON_FILE),
+    path.join(__dirname, '..', rel), // dist/ → repo
+    path.join(__dirname, '..', '..', '..', '..', rel), // src/engine/backends/torch → repo
+    path.join(process.cwd(), rel),
+  ].filter((p): p is string => !!p);
+}
+
+let loaded: TorchAddon | undefined;
+
+/** Load the addon once per thread. Throws a message that says how to build it when it is missing or broken. */
+export function loadTorchAddon(): TorchAddon {
+  if (loaded) return loaded;
+  const candidates = addonCandidates();
+  const file = candidates.find((p) => fs.existsSync(p));
+  if (!file) {
+    throw new Error(
+      `the torch backend's native addon (${ADDON_FILE}) is not built; looked in: ${candidates.join(', ')}. ` +
+        'Build it with `npm run build:native` (needs Debian\'s libtorch-dev: apt-get install libtorch-dev).',
+    );
+  }
+  // Must precede the first load of libgomp (it reads the variable once, when the library is initialised).
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    // createRequire keeps esbuild from bundling the addon: it is resolved at run time.
+    loaded = createRequire(__filename)(file) as TorchAddon;
+  } catch (e) {
+    throw new Error(`the torch backend's native addon ${file} failed to load: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return loaded;
+}
+
+/** libtorch's intra-op threads: DEEP_THINKING_TORCH_THREADS, else every available core. */
+export function torchThreads(): number {
+  const env = process.env.DEEP_THINKING_TORCH_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`DEEP_THINKING_TORCH_THREADS="${env}" is not a positive integer`);
+    return n;
+  }
+  return os.availableParallelism();
+}
+
+export function dtypeCode(dtype: string): number {
+  const i = (DTYPES as readonly string[]).indexOf(dtype);
+  if (i < 0) throw new Error(`the torch backend does not support dtype ${dtype}`);
+  return i;
+}

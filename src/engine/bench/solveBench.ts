@@ -1,0 +1,280 @@
+/**
+ * `deep-thinking bench solve --size N`: how fast, and in how much memory, a net thinks about one big maze
+ * (issue #4, parts 2–4). Three paths:
+ *   - dense:  DTNet.think() through tfjs (the reference; whole image every iteration);
+ *   - sparse: SparseThinker, recomputing only tiles whose neighbourhood changed, on the fastest engine available
+ *             (or the one named by `engine`);
+ *   - ort:    the whole image every iteration, through onnxruntime-node (dense, but on ORT).
+ * Memory is sampled over time (rss) so a reader can see it stay flat over 25,000 iterations.
+ * Speed claims belong here, never in unit tests.
+ */
+import { tf, backendInfo } from '../tf';
+import type { DTNet } from '../models/dtNet';
+import { createModel } from '../models/createModel';
+import { generateMaze } from '../data/mazes';
+import { mazeProblem } from '../../shared/problems/maze';
+import { class1FromLogits } from '../../shared/problems/problem';
+import { Rng } from '../../shared/rng';
+import { SparseThinker } from '../infer/sparseThinker';
+import { floodFillNet } from '../infer/floodFillNet';
+import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
+import { ortKernels } from '../infer/ortBackend';
+import type { TileKernels } from '../infer/tileKernels';
+
+export type SolvePath = 'dense' | 'sparse' | 'ort';
+
+export interface SolveBenchOptions {
+  /** maze size n (units, odd); the image is (2n+6)² pixels */
+  size: number;
+  /** a fixed count, or 'auto': stop at a fixed point (sparse), or when no predicted pixel flipped for `patience` iterations */
+  iterations: number | 'auto';
+  /** width of the random-weight net when no model is given (default 32) */
+  width?: number;
+  /** a loaded net (e.g. the bundled checkpoint), 'random' (seeded, PyTorch-style init), or 'flood-fill' (floodFillNet.ts) */
+  modelSpec?: DTNet | 'random' | 'flood-fill';
+  seed?: number;
+  /** sparse only: see SparseThinkerOptions.tolerance (default 0 = exact) */
+  tolerance?: number;
+  path?: SolvePath;
+  /** sparse only: which engine runs the tiles (default 'auto' = fastest measured) */
+  engine?: ThinkEngine;
+  tileSize?: number;
+  /** sparse only: see SparseThinkerOptions.blockTiles (default 8) */
+  blockTiles?: number;
+  /** cap for 'auto' (default 25,000) */
+  maxIterations?: number;
+  /** 'auto' patience in iterations (default 100) */
+  patience?: number;
+  /** compute predictions every k iterations (default 1, as when streaming to the editor) */
+  headEvery?: number;
+  /** maximum points kept in each trace (default 200) */
+  samples?: number;
+  /** rss sampling period in ms (default 250) */
+  sampleMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SolveBenchResult {
+  size: number;
+  image: [height: number, width: number];
+  path: SolvePath;
+  /** the engine that ran the convs, e.g. "onnxruntime-node 1.30.0 (cpu, 2 threads)" or "tfjs-wasm" */
+  backend: string;
+  threads: number;
+  model: string;
+  params: number;
+  iterations: number;
+  haltedBy: 'iterations' | 'fixed-point' | 'stable' | 'max-iterations';
+  ms: number;
+  msPerIteration: number;
+  iterationsPerSecond: number;
+  /** FLOPs the dense computation would need per iteration (step + head), in GFLOP */
+  denseGflopPerIteration: number;
+  /** dense-equivalent GFLOP/s: above the machine's peak means the sparse path skipped work */
+  effectiveGflops: number;
+  activeFractionMean: number;
+  /** pixels pushed through the step per iteration (halos and whole blocks included) / image pixels, mean */
+  computedPixelRatioMean: number;
+  activeFractionTrace: { iteration: number; activeFraction: number }[];
+  peakRssMB: number;
+  rssTrace: { ms: number; iteration: number; rssMB: number }[];
+  /** tfjs tensors alive after the run minus before (0 = no leak) */
+  tensorLeak: number;
+  /** predicted path equals the BFS shortest path (mazeProblem.isCorrect) */
+  correctVsBFS: boolean;
+}
+
+/** A bounded trace: when full, keep every other point and halve the sampling rate, so memory stays constant. */
+class Trace<T> {
+  points: T[] = [];
+  private stride = 1;
+  private seen = 0;
+  constructor(private readonly max: number) {}
+  offer(p: () => T): void {
+    if (this.seen++ % this.stride !== 0) return;
+    this.points.push(p());
+    if (this.points.length >= this.max) {
+      this.points = this.points.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+}
+
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const path = opts.path ?? 'sparse';
+  const seed = opts.seed ?? 1;
+  const fixed = opts.iterations === 'auto' ? undefined : opts.iterations;
+  if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1)) throw new RangeError(`iterations must be a positive integer or 'auto', got ${opts.iterations}`);
+  const maxIterations = fixed ?? opts.maxIterations ?? 25_000;
+  const patience = opts.patience ?? 100;
+  const headEvery = Math.max(1, opts.headEvery ?? 1);
+
+  const grid = generateMaze(opts.size, seed);
+  const enc = mazeProblem.encode(grid);
+  const [H, W] = enc.spatial;
+
+  const spec = opts.modelSpec ?? 'random';
+  let net: DTNet;
+  let modelName: string;
+  if (spec === 'random') {
+    const width = opts.width ?? 32;
+    const rng = new Rng(seed);
+    net = createModel({ kind: 'dt-recall', dims: 2, width, inChannels: 3, maxIters: 30, blocks: 2 }, () => rng.next());
+    modelName = `random DT-recall width ${width} (seed ${seed})`;
+  } else if (spec === 'flood-fill') {
+    net = floodFillNet(opts.width ?? 32);
+    modelName = `flood-fill DT-recall width ${net.arch.width} (hand-built; not a path solver)`;
+  } else {
+    net = spec;
+    modelName = `${net.arch.kind} width ${net.arch.width}`;
+  }
+  const ownsNet = spec === 'random' || spec === 'flood-fill';
+
+  const w = net.arch.width;
+  const macsPerPixel = 9 * ((w + 3) * w + 4 * w * w) + 9 * (w * 32 + 32 * 8 + 8 * 2);
+  const denseGflop = (2 * macsPerPixel * H * W) / 1e9;
+
+  // Counted once the net exists: a leak here is thinking's, not model construction's.
+  const tensorsBefore = tf.memory().numTensors;
+  const rss = new Trace<{ ms: number; iteration: number; rssMB: number }>(opts.samples ?? 200);
+  const active = new Trace<{ iteration: number; activeFraction: number }>(opts.samples ?? 200);
+  const sampleMs = opts.sampleMs ?? 250;
+  let lastSample = -Infinity;
+  let activeSum = 0;
+  let computedSum = 0;
+  let iterations = 0;
+  let haltedBy: SolveBenchResult['haltedBy'] = fixed !== undefined ? 'iterations' : 'max-iterations';
+  let class1: Float32Array = new Float32Array(H * W);
+  let backend: string;
+  let threads: number;
+
+  const t0 = performance.now();
+  const sample = (iteration: number) => {
+    const now = performance.now() - t0;
+    if (now - lastSample < sampleMs) return;
+    lastSample = now;
+    rss.offer(() => ({ ms: Math.round(now), iteration, rssMB: mb(process.memoryUsage.rss()) }));
+  };
+  sample(0);
+
+  if (path === 'dense') {
+    backend = `tfjs-${backendInfo().name}`;
+    threads = 1;
+    log(`dense: ${backend}, ${H}×${W} px, ${modelName}`);
+    const x = tf.tensor4d(enc.data, [1, H, W, 3]);
+    let stable = 0;
+    try {
+      for (const s of net.think(x, maxIterations)) {
+        iterations = s.iteration;
+        activeSum += 1;
+        computedSum += 1;
+        active.offer(() => ({ iteration: s.iteration, activeFraction: 1 }));
+        if (s.iteration % headEvery === 0 || s.iteration === maxIterations || fixed === undefined) {
+          const next = class1FromLogits(s.logits.dataSync() as Float32Array);
+          if (fixed === undefined) {
+            stable = sameClasses(next, class1) ? stable + 1 : 0;
+            if (stable >= patience) {
+              haltedBy = 'stable';
+              class1 = next;
+              break;
+            }
+          }
+          class1 = next;
+        }
+        sample(s.iteration);
+      }
+    } finally {
+      x.dispose();
+    }
+  } else {
+    let kernels: TileKernels;
+    if (path === 'ort') kernels = await ortKernels(net);
+    else kernels = (await pickKernels(net, { engine: opts.engine ?? 'auto', log })).kernels;
+    backend = kernels.name;
+    threads = kernels.threads;
+    const thinker = new SparseThinker(net, kernels, enc.data, H, W,
+      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, blockTiles: opts.blockTiles });
+    log(`${path}: ${backend}, ${H}×${W} px, ${thinker.grid.count} tile(s) of ${thinker.grid.size} px, halo ${thinker.stepHalo}, ${modelName}`);
+    let stable = 0;
+    try {
+      for (let i = 1; i <= maxIterations; i++) {
+        const st = await thinker.step();
+        iterations = st.iteration;
+        activeSum += st.activeFraction;
+        computedSum += st.computedPixelRatio;
+        active.offer(() => ({ iteration: st.iteration, activeFraction: st.activeFraction }));
+        if (i % headEvery === 0 || i === maxIterations || fixed === undefined) {
+          class1 = await thinker.predictions();
+          stable = thinker.flips === 0 ? stable + 1 : 0;
+        }
+        sample(st.iteration);
+        if (fixed === undefined) {
+          // With tolerance ≤ 0, no active tile left means an exact fixed point: thinking longer changes nothing.
+          if (st.nextActiveTiles === 0) {
+            haltedBy = 'fixed-point';
+            break;
+          }
+          if (stable >= patience) {
+            haltedBy = 'stable';
+            break;
+          }
+        }
+      }
+      class1 = (await thinker.predictions()).slice();
+    } finally {
+      kernels.dispose();
+    }
+  }
+  const ms = performance.now() - t0;
+  lastSample = -Infinity;
+  sample(iterations);
+  const tensorLeak = tf.memory().numTensors - tensorsBefore;
+  const correct = mazeProblem.isCorrect(grid, class1);
+  const params = net.parameterCount;
+  if (ownsNet) net.dispose();
+  const result: SolveBenchResult = {
+    size: opts.size,
+    image: [H, W],
+    path,
+    backend,
+    threads,
+    model: modelName,
+    params,
+    iterations,
+    haltedBy,
+    ms: Math.round(ms),
+    msPerIteration: ms / Math.max(1, iterations),
+    iterationsPerSecond: (1000 * iterations) / ms,
+    denseGflopPerIteration: denseGflop,
+    effectiveGflops: (denseGflop * iterations) / (ms / 1000),
+    activeFractionMean: activeSum / Math.max(1, iterations),
+    activeFractionTrace: active.points,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssTrace: rss.points,
+    tensorLeak,
+    computedPixelRatioMean: computedSum / Math.max(1, iterations),
+    correctVsBFS: correct,
+  };
+  return result;
+}
+
+function sameClasses(a: Float32Array, b: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] > 0 !== b[i] > 0) return false;
+  return true;
+}
+
+/** Human-readable summary lines for the CLI. */
+export function formatSolveBench(r: SolveBenchResult): string {
+  const rssMin = Math.min(...r.rssTrace.map((p) => p.rssMB));
+  const rssMax = Math.max(...r.rssTrace.map((p) => p.rssMB));
+  return [
+    `maze ${r.size}×${r.size} (${r.image[0]}×${r.image[1]} px), ${r.model}, path ${r.path}, backend ${r.backend}, ${r.threads} thread(s)`,
+    `${r.iterations} iterations (${r.haltedBy}) in ${(r.ms / 1000).toFixed(2)} s: ${r.msPerIteration.toFixed(2)} ms/iteration, ` +
+      `${r.iterationsPerSecond.toFixed(1)} it/s, ${r.effectiveGflops.toFixed(1)} dense-equivalent GFLOP/s (${r.denseGflopPerIteration.toFixed(3)} GFLOP/iteration dense)`,
+    `active fraction mean ${(100 * r.activeFractionMean).toFixed(1)} % (computed ${r.computedPixelRatioMean.toFixed(2)}× the image per iteration); rss ${rssMin}–${rssMax} MB over the run, peak ${r.peakRssMB} MB; tensor leak ${r.tensorLeak}`,
+    `correct vs BFS: ${r.correctVsBFS}`,
+  ].join('\n');
+}

@@ -1,0 +1,106 @@
+/**
+ * `deep-thinking eval`: exact-match accuracy per iteration on a freshly generated (seeded) test set — the
+ * extrapolation / overthinking curve — or, with `--iterations auto`, the accuracy at each puzzle's halting iteration.
+ */
+import { loadModel } from '../checkpoint';
+import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
+import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
+import { readPuzzles } from '../data/chess';
+import { solveBatch } from './predict';
+import type { Output } from './output';
+
+export interface EvalCliOptions {
+  model: string;
+  problem?: ProblemId;
+  size?: number;
+  length?: number;
+  csv?: string;
+  minRating?: number;
+  maxRating?: number;
+  iterations: number[] | 'auto';
+  count: number;
+  seed: number;
+  batchSize?: number;
+}
+
+export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
+  const { model, meta } = await loadModel(o.model);
+  try {
+    const problem = getProblem(o.problem ?? meta.problem);
+    const size = o.size ?? o.length ?? (problem.id === 'chess' ? 0 : undefined);
+    if (size === undefined) throw new Error(`eval: give --${problem.id === 'mazes' ? 'size' : 'length'} for ${problem.id}`);
+    if (problem.id === 'chess' && !o.csv) throw new Error('eval: chess needs --csv FILE (e.g. lichess_puzzles_test.csv)');
+    const puzzles =
+      problem.id === 'chess'
+        ? readPuzzles(o.csv!, { limit: o.count, minRating: o.minRating, maxRating: o.maxRating })
+        : testPuzzles(problem.id, size, o.count, o.seed);
+    const base = { model: o.model, problem: problem.id, size: problem.id === 'chess' ? undefined : size, count: o.count, seed: o.seed };
+
+    if (o.iterations === 'auto') {
+      await evalHalting(out, model, problem, puzzles, o, base);
+      return;
+    }
+    const bar = out.progress(o.count, 'eval');
+    const r = await accuracyPerIteration({
+      model,
+      problem,
+      puzzles: puzzles as Iterable<unknown> | AsyncIterable<unknown>,
+      total: o.count,
+      iterations: o.iterations,
+      batchSize: o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE,
+      onProgress: (p) => bar.update(p.done),
+    });
+    bar.stop();
+    const accuracy = Object.fromEntries(r.iterations.map((it, k) => [String(it), r.accuracy[k]]));
+    out.record(
+      { ...base, evaluated: r.total, iterations: r.iterations, accuracy, maxConfidenceAccuracy: r.maxConfidenceAccuracy },
+      [
+        `${problem.id} ${problem.id === 'chess' ? o.csv : `size ${size}`}: ${r.total} puzzles, seed ${o.seed}`,
+        ...r.iterations.map((it, k) => `  iteration ${String(it).padStart(5)}: ${(100 * r.accuracy[k]).toFixed(1)}%`),
+        `  max-confidence selection: ${(100 * r.maxConfidenceAccuracy).toFixed(1)}% (mean iteration ${r.meanMaxConfidenceIteration.toFixed(1)})`,
+      ].join('\n'),
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+async function evalHalting(
+  out: Output,
+  model: Awaited<ReturnType<typeof loadModel>>['model'],
+  problem: AnyProblem,
+  puzzles: Iterable<unknown> | AsyncIterable<unknown>,
+  o: EvalCliOptions,
+  base: object,
+): Promise<void> {
+  const bar = out.progress(o.count, 'eval (auto)');
+  const batchSize = o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE;
+  let total = 0;
+  let correct = 0;
+  const halted: number[] = [];
+  let pending: unknown[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const solved = await solveBatch(model, problem, pending, 'auto');
+    pending.forEach((p, i) => {
+      if (problem.isCorrect(p, solved[i].class1)) correct++;
+      halted.push(solved[i].iterations);
+    });
+    total += pending.length;
+    pending = [];
+    bar.update(total);
+  };
+  for await (const p of puzzles) {
+    pending.push(p);
+    if (pending.length === batchSize) await flush();
+  }
+  await flush();
+  bar.stop();
+  const sorted = halted.slice().sort((a, b) => a - b);
+  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+  out.record(
+    { ...base, evaluated: total, iterations: 'auto', accuracy: total ? correct / total : NaN, haltedAt: halted, medianHaltIteration: median },
+    `${problem.id}: ${total} puzzles, accuracy at halting ${(100 * (correct / Math.max(1, total))).toFixed(1)}%, ` +
+      `halting iteration median ${median}, max ${sorted[sorted.length - 1] ?? 0}`,
+  );
+}

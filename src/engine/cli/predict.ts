@@ -1,0 +1,133 @@
+/**
+ * `deep-thinking predict`: solve puzzles from files. One JSON line per puzzle with --json:
+ *   mazes:       {"file", "iterations", "solution": ["0110…", …]}   (R×C rows of the file's grid; 1 = path, S and G included)
+ *   prefix sums: {"input", "iterations", "prediction"}
+ *   chess:       {"puzzleId", "iterations", "move"}
+ */
+import { readFile } from 'node:fs/promises';
+import { tf } from '../tf';
+import { loadModel } from '../checkpoint';
+import type { DTNet } from '../models/dtNet';
+import { checkModelFitsProblem } from '../eval/accuracy';
+import { thinkUntilHalted } from '../eval/halting';
+import { readPuzzles } from '../data/chess';
+import { parseMaze } from '../../shared/mazeFormat';
+import { encodeBatch, class1FromLogits, type Problem } from '../../shared/problems/problem';
+import { mazeProblem } from '../../shared/problems/maze';
+import { parseBits, prefixSumsProblem, bitsToString, type PrefixSumsPuzzle } from '../../shared/problems/prefixSums';
+import { chessProblem, type ChessPuzzle } from '../../shared/problems/chess';
+import type { Output } from './output';
+
+export interface PredictOptions {
+  model: string;
+  iterations: number | 'auto';
+  mazes: string[];
+  prefixSums?: string;
+  chess?: string;
+}
+
+export interface Solved {
+  /** the iteration whose output is reported (the halting iteration under auto) */
+  iterations: number;
+  /** [positions] class1 scores of this puzzle */
+  class1: Float32Array;
+}
+
+/** Run a batch of same-shaped puzzles for a fixed number of iterations or until halted. */
+export async function solveBatch<P>(model: DTNet, problem: Problem<P, unknown>, puzzles: P[], iterations: number | 'auto'): Promise<Solved[]> {
+  const batch = encodeBatch(problem, puzzles);
+  const x = tf.tensor(batch.input, [batch.n, ...batch.spatial, batch.channels]);
+  const mask = batch.mask ? tf.tensor(batch.mask, [batch.n, ...batch.spatial], 'float32') : undefined;
+  const positions = batch.input.length / batch.n / batch.channels;
+  try {
+    if (iterations === 'auto') {
+      const run = await thinkUntilHalted(model, x, { mask });
+      return puzzles.map((_, i) => ({
+        iterations: run.haltedAt[i] ?? run.iterations,
+        class1: run.class1.slice(i * positions, (i + 1) * positions),
+      }));
+    }
+    const steps = Math.min(iterations, model.depth);
+    let class1: Float32Array = new Float32Array(0);
+    for (const step of model.think(x, steps)) {
+      if (step.iteration === steps) class1 = class1FromLogits((await step.logits.data()) as Float32Array);
+    }
+    return puzzles.map((_, i) => ({ iterations: steps, class1: class1.slice(i * positions, (i + 1) * positions) }));
+  } finally {
+    x.dispose();
+    mask?.dispose();
+  }
+}
+
+export async function runPredict(out: Output, o: PredictOptions): Promise<void> {
+  const sources = [o.mazes.length > 0, !!o.prefixSums, !!o.chess].filter(Boolean).length;
+  if (sources !== 1) throw new Error('predict: give .maze files, or --prefix-sums FILE, or --chess FILE.csv (exactly one kind)');
+  const { model, meta } = await loadModel(o.model);
+  try {
+    if (o.mazes.length > 0) {
+      checkModelFitsProblem(model.arch, mazeProblem, o.model);
+      for (const file of o.mazes) {
+        const text = await readFile(file, 'utf8').catch((e: Error) => {
+          throw new Error(`${file}: cannot read: ${e.message}`);
+        });
+        const grid = parseMaze(text, file);
+        const [r] = await solveBatch(model, mazeProblem, [grid], o.iterations);
+        const solution = mazeProblem.decode(grid, r.class1);
+        out.record({ file, iterations: r.iterations, solution }, `${file} (${r.iterations} iterations):\n${solution.join('\n')}`);
+      }
+    } else if (o.prefixSums) {
+      checkModelFitsProblem(model.arch, prefixSumsProblem, o.model);
+      const text = await readFile(o.prefixSums, 'utf8').catch((e: Error) => {
+        throw new Error(`${o.prefixSums}: cannot read: ${e.message}`);
+      });
+      const lines = text.split(/\r?\n/);
+      const byLength = new Map<number, { line: number; p: PrefixSumsPuzzle }[]>();
+      lines.forEach((l, i) => {
+        if (l.trim() === '') return;
+        let p: PrefixSumsPuzzle;
+        try {
+          p = parseBits(l);
+        } catch (e) {
+          throw new Error(`${o.prefixSums}:${i + 1}: ${(e as Error).message}`);
+        }
+        const g = byLength.get(p.bits.length) ?? [];
+        g.push({ line: i, p });
+        byLength.set(p.bits.length, g);
+      });
+      const results: { line: number; rec: object; human: string }[] = [];
+      for (const group of byLength.values()) {
+        for (let s = 0; s < group.length; s += 64) {
+          const chunk = group.slice(s, s + 64);
+          const solved = await solveBatch(model, prefixSumsProblem, chunk.map((c) => c.p), o.iterations);
+          chunk.forEach((c, i) => {
+            const prediction = prefixSumsProblem.decode(c.p, solved[i].class1);
+            const input = bitsToString(c.p.bits);
+            results.push({ line: c.line, rec: { input, iterations: solved[i].iterations, prediction }, human: `${input} → ${prediction} (${solved[i].iterations} it)` });
+          });
+        }
+      }
+      // Same order as the file.
+      for (const r of results.sort((a, b) => a.line - b.line)) out.record(r.rec, r.human);
+    } else if (o.chess) {
+      checkModelFitsProblem(model.arch, chessProblem, o.model);
+      let chunk: ChessPuzzle[] = [];
+      const flush = async () => {
+        if (chunk.length === 0) return;
+        const solved = await solveBatch(model, chessProblem, chunk, o.iterations);
+        chunk.forEach((p, i) => {
+          const move = chessProblem.decode(p, solved[i].class1);
+          out.record({ puzzleId: p.id, iterations: solved[i].iterations, move }, `${p.id}: ${move ?? '(no legal move)'} (${solved[i].iterations} it)`);
+        });
+        chunk = [];
+      };
+      for await (const p of readPuzzles(o.chess)) {
+        chunk.push(p);
+        if (chunk.length === 64) await flush();
+      }
+      await flush();
+    }
+  } finally {
+    model.dispose();
+  }
+  void meta;
+}

@@ -1,0 +1,314 @@
+/**
+ * The engine's JSON-RPC surface (src/shared/protocol/engine.ts) on a vscode-languageserver connection: train,
+ * evaluate, solve (streamed frames), intervene, models (list, import .pth), plus the `.maze` language features
+ * (mazeLanguage.ts). Every long request takes the JSON-RPC CancellationToken ($/cancelRequest), which the engine
+ * modules accept as their CancellationLike.
+ *
+ * Transport-agnostic: main.ts gives it the IPC connection; the protocol tests give it in-memory streams.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ErrorCodes, ResponseError, type CancellationToken, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+import {
+  DisposeSessionNotification,
+  ENGINE_PROTOCOL_VERSION,
+  EngineLogNotification,
+  EvaluateProgressNotification,
+  EvaluateRequest,
+  ImportPthRequest,
+  InfoRequest,
+  InterveneRequest,
+  ListModelsRequest,
+  SolveFrameNotification,
+  SolveRequest,
+  TrainProgressNotification,
+  TrainRequest,
+  type EngineLog,
+  type EvaluateCurve,
+  type EvaluateParams,
+  type EvaluateResult,
+  type InterveneParams,
+  type ModelSummary,
+  type SolveParams,
+  type SolveResult,
+  type TrainParams,
+  type TrainProgress,
+  type TrainResult,
+} from '../shared/protocol/engine';
+import { getProblem } from '../shared/problems/index';
+import {
+  annotateCheckpoint,
+  bundledModelsDir,
+  convertPthToCheckpoint,
+  ENGINE_VERSION,
+  listModels,
+  loadModel,
+  readCheckpointMeta,
+  type CheckpointMeta,
+  type ModelListEntry,
+} from './checkpoint';
+import { accuracyPerIteration, testPuzzles, toEvaluateCurve } from './eval/accuracy';
+import { SolveSession } from './eval/solveSession';
+import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
+import { ModelCache } from './modelCache';
+import { backendInfo, initBackend, type BackendPreference } from './tf';
+import { train } from './train/trainer';
+
+export interface ServerOptions {
+  backend: BackendPreference;
+  /** bundled checkpoints (default: checkpoint.ts's lookup, $DEEP_THINKING_MODELS_DIR first) */
+  modelsDir?: string;
+  /** at most this many training progress notifications per second per run (epoch ends always go) */
+  progressPerSecond?: number;
+}
+
+export interface EngineServer {
+  /** resolves when the backend is initialised (rejects with its error) */
+  ready: Promise<void>;
+  log(level: EngineLog['level'], message: string): void;
+  dispose(): void;
+}
+
+/** Errors reach the client as their message, without vscode-jsonrpc's "Request X failed with message:" wrapping. */
+function asResponseError(e: unknown): ResponseError<void> {
+  if (e instanceof ResponseError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new ResponseError(ErrorCodes.InternalError, message);
+}
+
+/** ModelListEntry + model.json → what the extension shows. */
+export function toModelSummary(entry: Pick<ModelListEntry, 'name' | 'path' | 'origin'>, meta: CheckpointMeta, source: ModelSummary['source']): ModelSummary {
+  const parameters = meta.weightsManifest?.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  return {
+    spec: entry.path,
+    name: meta.name ?? entry.name,
+    source,
+    problem: meta.problem,
+    architecture: meta.architecture,
+    ...(parameters ? { parameters } : {}),
+    metrics: meta.metrics,
+    createdAt: meta.createdAt,
+  };
+}
+
+export function startServer(connection: Connection, opts: ServerOptions): EngineServer {
+  const log = (level: EngineLog['level'], message: string) => {
+    void connection.sendNotification(EngineLogNotification, { level, message }).catch(() => undefined);
+  };
+  const ready = initBackend(opts.backend).then(
+    (info) => log('info', `backend: ${info.description} (asked for ${opts.backend})`),
+    (e: unknown) => {
+      log('error', `backend initialisation failed: ${e instanceof Error ? e.message : e}`);
+      throw e;
+    },
+  );
+  ready.catch(() => undefined); // reported per request
+  const modelsDir = () => opts.modelsDir ?? bundledModelsDir();
+  const models = new ModelCache((spec) => loadModel(spec, { modelsDir: modelsDir() }));
+  const sessions = new Map<string, { session: SolveSession; spec: string; release: () => void }>();
+
+  /** Register a request handler that waits for the backend and reports errors as plain messages. */
+  const handle = <P, R>(
+    type: { method: string },
+    fn: (params: P, token: CancellationToken) => Promise<R>,
+  ) => {
+    connection.onRequest(type.method, async (params: P, token: CancellationToken) => {
+      try {
+        await ready;
+        return await fn(params, token);
+      } catch (e) {
+        log('debug', `${type.method} failed: ${e instanceof Error ? e.stack ?? e.message : e}`);
+        throw asResponseError(e);
+      }
+    });
+  };
+
+  connection.onInitialize(
+    (): InitializeResult => ({
+      capabilities: mazeCapabilities,
+      serverInfo: { name: 'deep-thinking-engine', version: ENGINE_VERSION },
+    }),
+  );
+  registerMazeLanguage(connection);
+
+  // ---- info --------------------------------------------------------------------------------------------------------
+  connection.onRequest(InfoRequest.method, async () => {
+    let backend: string;
+    let backendName: string;
+    try {
+      await ready;
+      backend = backendInfo().description;
+      backendName = backendInfo().name;
+    } catch (e) {
+      backend = `failed: ${e instanceof Error ? e.message : e}`;
+      backendName = 'none';
+    }
+    return { protocolVersion: ENGINE_PROTOCOL_VERSION, engineVersion: ENGINE_VERSION, backend, backendName, node: process.version, pid: process.pid };
+  });
+
+  // ---- models ------------------------------------------------------------------------------------------------------
+  handle(ListModelsRequest, async ({ dirs }: { dirs: string[] }) => {
+    const bundled = modelsDir();
+    const scan = [...(bundled ? [bundled] : []), ...(Array.isArray(dirs) ? dirs.filter((d) => typeof d === 'string') : [])];
+    const out: ModelSummary[] = [];
+    for (const entry of await listModels(scan)) {
+      if (!entry.meta) {
+        log('warn', `skipping model ${entry.path}: ${entry.error}`);
+        continue;
+      }
+      const source: ModelSummary['source'] =
+        bundled && path.resolve(entry.dir) === path.resolve(bundled) ? 'bundled' : entry.origin === 'pth' || entry.meta.source?.kind === 'pth' ? 'imported' : 'workspace';
+      out.push(toModelSummary(entry, entry.meta, source));
+    }
+    return out;
+  });
+
+  handle(ImportPthRequest, async (p: { pthPath: string; problem: ModelSummary['problem']; outDir: string; maxIters?: number }) => {
+    const meta = await convertPthToCheckpoint(p.pthPath, p.outDir, { problem: p.problem, maxIters: p.maxIters });
+    models.invalidate(p.outDir);
+    log('info', `imported ${p.pthPath} → ${p.outDir} (${meta.architecture.kind}, width ${meta.architecture.width})`);
+    return toModelSummary({ name: path.basename(p.outDir), path: p.outDir, origin: 'checkpoint' }, meta, 'imported');
+  });
+
+  // ---- training ----------------------------------------------------------------------------------------------------
+  handle(TrainRequest, async (p: TrainParams, token): Promise<TrainResult> => {
+    const minGap = 1000 / (opts.progressPerSecond ?? 5);
+    let lastSent = 0;
+    const config = {
+      problem: p.problem,
+      model: p.model,
+      width: p.width,
+      maxIters: p.maxIters,
+      alpha: p.alpha,
+      epochs: p.epochs,
+      trainSize: p.trainSize,
+      size: p.size,
+      batchSize: p.batchSize,
+      lr: p.lr,
+      seed: p.seed,
+      csv: p.csv,
+      outDir: p.outDir,
+      resume: p.resume,
+    };
+    for (const k of Object.keys(config) as (keyof typeof config)[]) if (config[k] === undefined) delete config[k];
+    log('info', `training ${p.runId}${p.resume ? ' (resuming)' : ''}: ${JSON.stringify(config)}`);
+    const result = await train(config, {
+      token,
+      log: (m) => log('info', `[${p.runId}] ${m}`),
+      onProgress: (e) => {
+        const now = Date.now();
+        if (e.kind === 'step' && now - lastSent < minGap && e.step < e.totalSteps) return;
+        lastSent = now;
+        const progress: TrainProgress = {
+          runId: p.runId,
+          epoch: e.epoch,
+          epochs: e.epochs,
+          step: e.step,
+          totalSteps: e.totalSteps,
+          loss: e.loss,
+          accuracy: e.accuracy,
+          throughput: e.throughput,
+          lr: e.lr,
+          ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+        };
+        void connection.sendNotification(TrainProgressNotification, progress).catch(() => undefined);
+      },
+    });
+    if (result.bestDir && result.epochsCompleted > 0) {
+      await annotateCheckpoint(result.bestDir, {
+        command: `Deep Thinking: Train Model… (${p.runId})`,
+        hardware: `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} cores, ${backendInfo().description}, ${result.threads} thread(s)`,
+        trainingSeconds: Math.round(result.seconds),
+      }).catch((e) => log('warn', `could not annotate ${result.bestDir}: ${e instanceof Error ? e.message : e}`));
+      models.invalidate(result.bestDir);
+    }
+    log('info', `training ${p.runId} ${result.cancelled ? 'cancelled' : 'done'}: ${result.steps} steps, best ${(100 * result.bestMetric).toFixed(1)}%`);
+    return {
+      runId: p.runId,
+      outDir: result.bestDir ?? p.outDir,
+      cancelled: result.cancelled,
+      bestValAccuracy: result.bestMetric,
+      steps: result.steps,
+      seconds: result.seconds,
+    };
+  });
+
+  // ---- evaluation --------------------------------------------------------------------------------------------------
+  handle(EvaluateRequest, async (p: EvaluateParams, token): Promise<EvaluateResult> => {
+    const { value: loaded, release } = await models.acquire(p.model);
+    try {
+      const problem = getProblem(p.problem);
+      const sizes = problem.id === 'chess' ? [0] : p.sizes;
+      if (!sizes.length) throw new RangeError('evaluate: give at least one size');
+      const total = p.count * sizes.length;
+      const curves: EvaluateCurve[] = [];
+      let cancelled = false;
+      for (const [k, size] of sizes.entries()) {
+        const r = await accuracyPerIteration({
+          model: loaded.model,
+          problem,
+          puzzles: testPuzzles(problem.id, size, p.count, p.seed ?? 0, p.csv) as Iterable<unknown> | AsyncIterable<unknown>,
+          total: p.count,
+          iterations: p.iterations,
+          token,
+          onProgress: (pr) =>
+            void connection
+              .sendNotification(EvaluateProgressNotification, { evalId: p.evalId, done: k * p.count + pr.done, total, curve: toEvaluateCurve(size, pr.partial) })
+              .catch(() => undefined),
+        });
+        curves.push(toEvaluateCurve(size, r));
+        if (r.cancelled) {
+          cancelled = true;
+          break;
+        }
+      }
+      return { evalId: p.evalId, model: p.model, curves, cancelled };
+    } finally {
+      release();
+    }
+  });
+
+  // ---- solving -----------------------------------------------------------------------------------------------------
+  const sendFrame = (frame: Parameters<Parameters<SolveSession['solve']>[1]>[0]) =>
+    void connection.sendNotification(SolveFrameNotification, frame).catch(() => undefined);
+
+  const disposeSession = (id: string) => {
+    const s = sessions.get(id);
+    if (!s) return;
+    sessions.delete(id);
+    s.session.dispose();
+    s.release();
+  };
+
+  handle(SolveRequest, async (p: SolveParams, token): Promise<SolveResult> => {
+    if (!p || typeof p.sessionId !== 'string' || !p.sessionId) throw new RangeError('solve: sessionId is required');
+    let entry = sessions.get(p.sessionId);
+    if (!entry || entry.spec !== p.model || models.isStale(p.model)) {
+      // A new model (or a retrained checkpoint) for this editor: start a fresh session on it.
+      disposeSession(p.sessionId);
+      const { value, release } = await models.acquire(p.model);
+      entry = { session: new SolveSession(p.sessionId, value.model), spec: p.model, release };
+      sessions.set(p.sessionId, entry);
+    }
+    return entry.session.solve(p, sendFrame, token);
+  });
+
+  handle(InterveneRequest, async (p: InterveneParams, token): Promise<SolveResult> => {
+    const entry = sessions.get(p?.sessionId);
+    if (!entry) throw new ResponseError(ErrorCodes.InvalidParams, `no solve session "${p?.sessionId}" in this engine: solve first`);
+    return entry.session.intervene(p, sendFrame, token);
+  });
+
+  connection.onNotification(DisposeSessionNotification.method, (p: { sessionId: string }) => {
+    if (p && typeof p.sessionId === 'string') disposeSession(p.sessionId);
+  });
+
+  return {
+    ready,
+    log,
+    dispose() {
+      for (const id of [...sessions.keys()]) disposeSession(id);
+      models.dispose();
+    },
+  };
+}

@@ -1,0 +1,352 @@
+/**
+ * The palette commands ("Deep Thinking: …"). Every command goes through `wrap`, which turns an exception into one
+ * clear error message with a "Show Log" action (hediet/vscode-drawio's habit) instead of a silent failure.
+ *
+ * Commands take optional arguments that skip their prompts, so tests and other commands can drive them:
+ *   deepThinking.newMaze        ({ size, seed, folder? })
+ *   deepThinking.solveMaze      (uri?)
+ *   deepThinking.trainModel     ({ problem, model, width, epochs, name?, ...TrainParams })
+ *   deepThinking.importPth      ({ pthPath, problem })
+ *   deepThinking.selectModel    (problem?, spec?)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { MODEL_KINDS, type ModelKind } from '../shared/architecture';
+import { generateMaze } from '../shared/mazeGenerator';
+import { serializeMaze } from '../shared/mazeFormat';
+import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
+import { ImportPthRequest, type ModelSummary, type TrainParams, type TrainResult } from '../shared/protocol/engine';
+import {
+  checkMazeSizeInput,
+  checkPositiveInt,
+  checkRunName,
+  checkSeedInput,
+  defaultRunName,
+  guessProblemFromFileName,
+  newMazeFileName,
+  safeDirName,
+} from './commandInputs';
+import type { ExtensionDeps } from './deps';
+import type { EngineClient } from './engineClient';
+import { errorMessage, isCancellation } from './engineErrors';
+import { MazeEditorProvider } from './mazeEditorProvider';
+import { describeModel } from './modelChoice';
+import type { ModelRegistry } from './modelRegistry';
+import { readSettings } from './settings';
+import type { TrainingRuns } from './trainingRuns';
+
+export interface CommandDeps extends ExtensionDeps {
+  engine: EngineClient;
+  models: ModelRegistry;
+  runs: TrainingRuns;
+  mazeEditors: MazeEditorProvider;
+}
+
+const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums (1-D)', mazes: 'Mazes (2-D)', chess: 'Chess puzzles' };
+const MODEL_LABELS: Record<ModelKind, string> = {
+  'dt-recall': 'DT-recall: recurrent, re-reads the input every iteration (the paper\'s best)',
+  dt: 'DT: recurrent, sees the input only once',
+  feedforward: 'Feed-forward: the same depth with untied weights (baseline)',
+};
+
+/** Run `fn`; an exception becomes an error message naming the command. Cancellation is silent. */
+export function wrap<A extends unknown[], R>(title: string, log: vscode.LogOutputChannel, fn: (...args: A) => Promise<R> | R) {
+  return async (...args: A): Promise<R | undefined> => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      if (isCancellation(e)) return undefined;
+      const msg = errorMessage(e);
+      log.error(`${title} failed: ${e instanceof Error && e.stack ? e.stack : msg}`);
+      void vscode.window.showErrorMessage(`${title}: ${msg}`, 'Show Log').then((a) => a && log.show());
+      return undefined;
+    }
+  };
+}
+
+class Cancelled extends Error {
+  override name = 'Canceled';
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** A prompt that was dismissed ends the command quietly. */
+function need<T>(v: T | undefined): T {
+  if (v === undefined) throw new Cancelled();
+  return v;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { log } = deps;
+  const reg = <A extends unknown[]>(id: string, title: string, fn: (...args: A) => unknown) =>
+    vscode.commands.registerCommand(id, wrap(title, log, fn as (...args: A) => Promise<unknown>));
+  return [
+    reg('deepThinking.newMaze', 'New Maze', (args?: { size?: number; seed?: number; folder?: string }) => newMaze(deps, args)),
+    reg('deepThinking.solveMaze', 'Solve Maze', (uri?: vscode.Uri) => solveMaze(deps, uri)),
+    reg('deepThinking.trainModel', 'Train Model', (args?: Partial<TrainParams> & { name?: string }) => trainModel(deps, args)),
+    reg('deepThinking.importPth', 'Import PyTorch Checkpoint', (args?: { pthPath?: string; problem?: ProblemId }) => importPth(deps, args)),
+    reg('deepThinking.selectModel', 'Select Model', (problem?: ProblemId, spec?: string) => selectModel(deps, problem, spec)),
+    reg('deepThinking.showLog', 'Show Engine Log', () => log.show()),
+    reg('deepThinking.restartEngine', 'Restart Engine', () =>
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Restarting the Deep Thinking engine…' }, async () => {
+        await deps.engine.restart();
+        vscode.window.setStatusBarMessage(`Deep Thinking engine restarted (${deps.engine.info?.backend ?? 'running'})`, 5000);
+      }),
+    ),
+  ];
+}
+
+// ---- New Maze… ---------------------------------------------------------------------------------------------------
+async function newMaze(deps: CommandDeps, args?: { size?: number; seed?: number; folder?: string }): Promise<vscode.Uri | undefined> {
+  const size =
+    args?.size ??
+    Number(
+      need(
+        await vscode.window.showInputBox({
+          title: 'New Maze (1/2): size',
+          prompt: 'Maze size n (odd): n×n units inside a wall ring. The paper trains on 9 and tests up to 801.',
+          value: '13',
+          validateInput: checkMazeSizeInput,
+        }),
+      ),
+    );
+  const sizeError = checkMazeSizeInput(String(size));
+  if (sizeError) throw new Error(sizeError);
+  const seed =
+    args?.seed ??
+    Number(
+      need(
+        await vscode.window.showInputBox({
+          title: 'New Maze (2/2): seed',
+          prompt: 'Random seed: the same size and seed always give the same maze',
+          value: String(Math.floor(Math.random() * 100000)),
+          validateInput: checkSeedInput,
+        }),
+      ),
+    );
+  const grid = generateMaze(size, seed);
+  const text = serializeMaze(grid, { comments: ['generated by Deep Thinking Lab (New Maze…)'], meta: { size: String(size), seed: String(seed) } });
+
+  const folder = args?.folder ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+  let uri: vscode.Uri;
+  if (folder) {
+    // A workspace file: it can be saved, reopened and solved again later.
+    const dir = path.join(folder, 'mazes');
+    await fs.promises.mkdir(dir, { recursive: true });
+    const name = newMazeFileName(size, seed, (n) => fs.existsSync(path.join(dir, n)));
+    uri = vscode.Uri.file(path.join(dir, name));
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+  } else {
+    // No folder open: an untitled document (the custom editor edits it like any other).
+    const doc = await vscode.workspace.openTextDocument({ language: 'maze', content: text });
+    uri = doc.uri;
+  }
+  await vscode.commands.executeCommand('vscode.openWith', uri, MazeEditorProvider.viewType);
+  deps.log.info(`new ${size}×${size} maze (seed ${seed}) → ${uri.toString(true)}`);
+  return uri;
+}
+
+// ---- Solve Maze ----------------------------------------------------------------------------------------------------
+async function solveMaze(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
+  let session = uri ? deps.mazeEditors.sessionsFor(uri)[0] : deps.mazeEditors.activeSession();
+  if (!session) {
+    const target = uri ?? activeMazeUri();
+    if (!target) throw new Error('Open a .maze file first (or create one with "Deep Thinking: New Maze…").');
+    await vscode.commands.executeCommand('vscode.openWith', target, MazeEditorProvider.viewType);
+    session = deps.mazeEditors.sessionsFor(target)[0];
+    if (!session) throw new Error(`Could not open ${path.basename(target.fsPath)} in the maze editor.`);
+  }
+  session.command('solve');
+}
+
+function activeMazeUri(): vscode.Uri | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc && (doc.languageId === 'maze' || doc.fileName.endsWith('.maze'))) return doc.uri;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputCustom || tab instanceof vscode.TabInputText) {
+    if (tab.uri.path.endsWith('.maze')) return tab.uri;
+  }
+  return undefined;
+}
+
+// ---- Train Model… --------------------------------------------------------------------------------------------------
+interface Pick<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+async function pickNumber(title: string, options: number[], suggested: number, max: number, what: string): Promise<number> {
+  const custom = 'Other…';
+  const items: vscode.QuickPickItem[] = [
+    ...options.map((n) => ({ label: String(n), description: n === suggested ? 'suggested' : undefined })),
+    { label: custom },
+  ];
+  const picked = need(await vscode.window.showQuickPick(items, { title, placeHolder: String(suggested) }));
+  if (picked.label !== custom) return Number(picked.label);
+  return Number(need(await vscode.window.showInputBox({ title, value: String(suggested), validateInput: (v) => checkPositiveInt(v, max, what) })));
+}
+
+async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { name?: string }): Promise<TrainResult | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  if (!folder && !args?.outDir) throw new Error('Open a folder first: checkpoints are written to <folder>/.deep-thinking/runs/.');
+  const problem =
+    args?.problem ??
+    need(
+      await vscode.window.showQuickPick<Pick<ProblemId>>(
+        PROBLEM_IDS.map((p) => ({ label: PROBLEM_LABELS[p], value: p })),
+        { title: 'Train Model (1/4): problem' },
+      ),
+    ).value;
+  const model =
+    args?.model ??
+    need(
+      await vscode.window.showQuickPick<Pick<ModelKind>>(
+        MODEL_KINDS.map((k) => ({ label: k, detail: MODEL_LABELS[k], value: k })),
+        { title: 'Train Model (2/4): architecture' },
+      ),
+    ).value;
+  // The paper uses widths 400 / 128 / 512; smaller suggestions train in minutes on a laptop CPU.
+  const suggestedWidth: Record<ProblemId, number> = { 'prefix-sums': 64, mazes: 32, chess: 64 };
+  const width = args?.width ?? (await pickNumber('Train Model (3/4): width (channels)', [16, 32, 64, 128, 256, 512], suggestedWidth[problem], 1024, 'The width'));
+  const epochs = args?.epochs ?? (await pickNumber('Train Model (4/4): epochs', [1, 5, 20, 50, 100, 200], readSettings().trainEpochs, 10_000, 'Epochs'));
+  let name = args?.name ?? args?.runId;
+  if (!name) {
+    name = need(
+      await vscode.window.showInputBox({
+        title: 'Run name',
+        prompt: 'The checkpoint goes to .deep-thinking/runs/<name>/',
+        value: defaultRunName(problem, model, width),
+        validateInput: checkRunName,
+      }),
+    ).trim();
+  }
+  const nameError = checkRunName(name);
+  if (nameError) throw new Error(`run name "${name}": ${nameError}`);
+  let csv = args?.csv;
+  if (problem === 'chess' && !csv) {
+    const sample = deps.context.asAbsolutePath(path.join('media', 'samples', 'chess', 'sample-puzzles.csv'));
+    const choice = await vscode.window.showQuickPick(['Use the bundled sample (≈50 puzzles)', 'Choose a Lichess CSV…'], { title: 'Chess puzzles to train on' });
+    if (need(choice).startsWith('Choose')) {
+      const files = need(await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Lichess puzzles': ['csv'] }, title: 'Lichess puzzle CSV' }));
+      csv = need(files[0]).fsPath;
+    } else csv = sample;
+  }
+  const outDir = args?.outDir ?? path.join(folder!.uri.fsPath, '.deep-thinking', 'runs', name);
+  const params: TrainParams = { ...args, runId: name, problem, model, width, epochs, outDir, csv };
+  delete (params as { name?: string }).name;
+  deps.log.info(`training ${name}: ${JSON.stringify(params)}`);
+
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
+    async (progress, token) => {
+      let done = 0;
+      const sub = deps.runs.onDidProgress((p) => {
+        if (p.runId !== name) return;
+        const fraction = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
+        const acc = `${(p.accuracy * 100).toFixed(1)}%`;
+        progress.report({
+          increment: Math.max(0, fraction * 100 - done),
+          message: `epoch ${p.epoch}/${p.epochs} · loss ${p.loss.toFixed(4)} · acc ${acc}${p.valAccuracy !== undefined ? ` · val ${(p.valAccuracy * 100).toFixed(1)}%` : ''} · ${Math.round(p.throughput)}/s`,
+        });
+        done = Math.max(done, fraction * 100);
+      });
+      try {
+        return await deps.runs.train(params, token);
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  await deps.models.refresh();
+  const where = vscode.workspace.asRelativePath(result.outDir);
+  if (result.cancelled) {
+    void vscode.window.showInformationMessage(`Training ${name} was cancelled; its last checkpoint is in ${where}.`);
+  } else {
+    const select = `Use for ${PROBLEM_LABELS[problem]}`;
+    void vscode.window
+      .showInformationMessage(
+        `Training ${name} finished in ${Math.round(result.seconds)} s (best validation accuracy ${(result.bestValAccuracy * 100).toFixed(1)}%). Checkpoint: ${where}`,
+        select,
+      )
+      .then(async (a) => {
+        if (a !== select) return;
+        const m = (await deps.models.list()).find((s) => path.resolve(s.spec) === path.resolve(result.outDir));
+        await deps.models.select(problem, m?.spec ?? result.outDir);
+      });
+  }
+  return result;
+}
+
+// ---- Import PyTorch Checkpoint… -------------------------------------------------------------------------------------
+async function importPth(deps: CommandDeps, args?: { pthPath?: string; problem?: ProblemId }): Promise<ModelSummary | undefined> {
+  const pthPath =
+    args?.pthPath ??
+    need(
+      need(
+        await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          filters: { 'PyTorch checkpoints': ['pth', 'pt'] },
+          title: 'Import a checkpoint of aks2203/deep-thinking',
+        }),
+      )[0],
+    ).fsPath;
+  const guess = guessProblemFromFileName(path.basename(pthPath));
+  const problem =
+    args?.problem ??
+    need(
+      await vscode.window.showQuickPick<Pick<ProblemId>>(
+        PROBLEM_IDS.map((p) => ({ label: PROBLEM_LABELS[p], value: p, description: p === guess ? 'guessed from the file name' : undefined }))
+          .sort((a, b) => (a.value === guess ? -1 : b.value === guess ? 1 : 0)),
+        { title: `Which problem was ${path.basename(pthPath)} trained on?` },
+      ),
+    ).value;
+  const outDir = path.join(deps.models.importedDir(), safeDirName(path.basename(pthPath)));
+  const summary = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(pthPath)}…` },
+    () => deps.engine.request(ImportPthRequest, { pthPath, problem, outDir }),
+  );
+  await deps.models.refresh();
+  await deps.models.select(summary.problem, summary.spec);
+  void vscode.window.showInformationMessage(
+    `Imported ${path.basename(pthPath)} as ${summary.name} (${describeModel(summary)}); it is now the ${PROBLEM_LABELS[summary.problem]} model.`,
+  );
+  return summary;
+}
+
+// ---- Select Model… ------------------------------------------------------------------------------------------------
+async function selectModel(deps: CommandDeps, problem?: ProblemId, spec?: string): Promise<string | undefined> {
+  const models = await deps.models.list();
+  if (problem && spec) {
+    await deps.models.select(problem, spec);
+    return spec;
+  }
+  const fits = models.filter((m) => !problem || m.problem === problem);
+  if (fits.length === 0) {
+    const train = 'Train Model…';
+    const imp = 'Import PyTorch Checkpoint…';
+    const a = await vscode.window.showInformationMessage(
+      `No ${problem ? PROBLEM_LABELS[problem].toLowerCase() + ' ' : ''}models yet.`,
+      train,
+      imp,
+    );
+    if (a === train) await vscode.commands.executeCommand('deepThinking.trainModel', problem ? { problem } : undefined);
+    if (a === imp) await vscode.commands.executeCommand('deepThinking.importPth', problem ? { problem } : undefined);
+    return undefined;
+  }
+  type Item = vscode.QuickPickItem & { model?: ModelSummary };
+  const items: Item[] = [];
+  for (const p of PROBLEM_IDS) {
+    const group = fits.filter((m) => m.problem === p);
+    if (!group.length) continue;
+    items.push({ label: PROBLEM_LABELS[p], kind: vscode.QuickPickItemKind.Separator });
+    const current = deps.models.selected(p);
+    for (const m of group) {
+      items.push({ label: `${m.spec === current ? '$(check) ' : ''}${m.name}`, description: describeModel(m), detail: m.spec, model: m });
+    }
+  }
+  const picked = need(await vscode.window.showQuickPick(items, { title: 'Select the model used for solving', matchOnDetail: true }));
+  if (!picked.model) return undefined;
+  await deps.models.select(picked.model.problem, picked.model.spec);
+  return picked.model.spec;
+}

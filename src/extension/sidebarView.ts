@@ -1,0 +1,335 @@
+/**
+ * The side panel (webview view `deepThinking.sidebar` in the Deep Thinking activity-bar container) and the
+ * "Evaluate Extrapolation…" command that feeds its chart.
+ *
+ * The host keeps the data — the model list comes from ModelRegistryApi, training histories from TrainingRunsApi,
+ * evaluation curves from the engine's EvaluateRequest (kept in workspaceState so they survive a reload) — and sends
+ * the page a snapshot on `ready` and deltas after that. The page keeps only UI choices in getState/setState, so a
+ * hidden and re-shown view (which VS Code reloads) comes back complete without retainContextWhenHidden.
+ */
+import * as vscode from 'vscode';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
+import { EvaluateProgressNotification, EvaluateRequest, type ModelSummary } from '../shared/protocol/engine';
+import { Messenger, type Envelope } from '../shared/protocol/messenger';
+import { toModelOption } from '../shared/protocol/webview/common';
+import {
+  applyEvaluateProgress,
+  EVAL_DEFAULTS,
+  iterationGrid,
+  SIDEBAR_VIEW_ID,
+  storedCurves,
+  validateSidebarMessage,
+  type CurveSet,
+  type SidebarFromWebview,
+  type SidebarSnapshot,
+  type SidebarToWebview,
+} from '../shared/protocol/webview/sidebar';
+import { wrap } from './commands';
+import type { ExtensionDeps } from './deps';
+import { errorMessage, isCancellation } from './engineErrors';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+const EVALS_KEY = 'deepThinking.evaluationCurves';
+/** finished evaluations kept across reloads */
+const MAX_KEPT_EVALS = 24;
+const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums', mazes: 'Mazes', chess: 'Chess puzzles' };
+
+/** Arguments that skip the prompts of `deepThinking.evaluate` (for tests and other commands). */
+export interface EvaluateArgs {
+  problem?: ProblemId;
+  models?: string[];
+  sizes?: number[];
+  maxIterations?: number;
+  count?: number;
+}
+
+export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  static register(deps: ExtensionDeps): vscode.Disposable[] {
+    const provider = new SidebarViewProvider(deps);
+    return [
+      vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, provider),
+      vscode.commands.registerCommand(
+        'deepThinking.evaluate',
+        wrap('Evaluate Extrapolation', deps.log, (args?: EvaluateArgs) => provider.evaluate(args)),
+      ),
+      provider,
+    ];
+  }
+
+  private view: vscode.WebviewView | undefined;
+  private messenger: Messenger<SidebarFromWebview, SidebarToWebview> | undefined;
+  private readonly viewDisposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** evaluation curve sets by key, in start order */
+  private readonly evals = new Map<string, CurveSet>();
+  private readonly evalTokens = new Map<string, CancellationTokenSource>();
+
+  private constructor(private readonly deps: ExtensionDeps) {
+    for (const c of deps.context.workspaceState.get<CurveSet[]>(EVALS_KEY, [])) {
+      if (c && typeof c.key === 'string' && Array.isArray(c.curves)) this.evals.set(c.key, c);
+    }
+    this.disposables.push(
+      deps.runs.onDidProgress((p) => this.messenger?.emit('trainProgress', p)),
+      deps.models.onDidChange(() => void this.sendSnapshot()),
+      deps.engine.onNotification(EvaluateProgressNotification, (p) => {
+        const key = `eval:${p.evalId}`;
+        const set = this.evals.get(key);
+        if (!set || set.finished) return;
+        this.update(applyEvaluateProgress(set, p));
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.messenger?.dispose('view reloaded');
+    this.view = view;
+    view.webview.options = webviewOptions(this.deps.context.extensionUri);
+    const log = this.deps.log;
+    const m = new Messenger<SidebarFromWebview, SidebarToWebview>(
+      (e: Envelope) => void view.webview.postMessage(e),
+      validateSidebarMessage,
+      (dir, e) => {
+        if (e.kind === 'event' && (e.type === 'trainProgress' || e.type === 'curves')) return;
+        log.trace(`[sidebar] ${dir === 'in' ? '←' : '→'} ${e.kind} ${'type' in e ? e.type : ''}`);
+      },
+    );
+    this.messenger = m;
+    m.on('ready', () => void this.sendSnapshot());
+    m.on('cancelEval', ({ evalId }) => this.evalTokens.get(evalId)?.cancel());
+    m.on('clearEvals', () => {
+      for (const [k, c] of this.evals) if (c.finished) this.evals.delete(k);
+      void this.persistEvals();
+      void this.sendSnapshot();
+    });
+    m.onRequest('select', async ({ problem, spec }) => {
+      const list = await this.deps.models.list();
+      if (!list.some((x) => x.problem === problem && x.spec === spec)) throw new Error(`unknown ${problem} model "${spec}"`);
+      await this.deps.models.select(problem, spec);
+    });
+    m.onRequest('refresh', async () => {
+      await this.deps.models.refresh();
+      await this.sendSnapshot();
+    });
+    m.onRequest('evaluate', async ({ problem }) => {
+      void vscode.commands.executeCommand('deepThinking.evaluate', problem ? { problem } : undefined);
+    });
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage(async (msg: unknown) => {
+        const err = await m.handle(msg);
+        if (err) log.warn(`[sidebar] rejected a message from the webview: ${err}`);
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) {
+          this.view = undefined;
+          this.messenger = undefined;
+        }
+        m.dispose('view closed');
+      }),
+    );
+    view.webview.html = webviewHtml(view.webview, this.deps.context.extensionUri, 'sidebar', 'Deep Thinking');
+  }
+
+  private async snapshot(): Promise<SidebarSnapshot> {
+    let models: ModelSummary[] = [];
+    let modelsError: string | undefined;
+    try {
+      models = await this.deps.models.list();
+    } catch (e) {
+      modelsError = `Could not list models: ${errorMessage(e)}`;
+    }
+    const stored: CurveSet[] = models
+      .map((s) => ({ s, curves: storedCurves(s) }))
+      .filter((x) => x.curves.length > 0)
+      .map(({ s, curves }) => ({
+        key: `stored:${s.spec}`,
+        origin: 'stored' as const,
+        problem: s.problem,
+        model: s.spec,
+        modelName: s.name,
+        kind: s.architecture.kind,
+        curves,
+      }));
+    const selected: Partial<Record<ProblemId, string>> = {};
+    for (const p of PROBLEM_IDS) selected[p] = this.deps.models.selected(p);
+    return {
+      models: models.map(toModelOption),
+      selected,
+      runs: this.deps.runs.runs().map((runId) => ({ runId, history: this.deps.runs.history(runId) })),
+      curves: [...stored, ...this.evals.values()],
+      modelsError,
+    };
+  }
+
+  private async sendSnapshot(): Promise<void> {
+    if (!this.messenger) return;
+    try {
+      this.messenger.emit('snapshot', await this.snapshot());
+    } catch (e) {
+      this.deps.log.error(`[sidebar] ${errorMessage(e)}`);
+    }
+  }
+
+  private update(set: CurveSet): void {
+    this.evals.set(set.key, set);
+    this.messenger?.emit('curves', set);
+  }
+
+  private async persistEvals(): Promise<void> {
+    const finished = [...this.evals.values()].filter((c) => c.finished && !c.error).slice(-MAX_KEPT_EVALS);
+    await this.deps.context.workspaceState.update(EVALS_KEY, finished);
+  }
+
+  /** "Evaluate Extrapolation…": problem → models → sizes → iterations, then one EvaluateRequest per model. */
+  async evaluate(args: EvaluateArgs = {}): Promise<void> {
+    const all = await this.deps.models.list();
+    const problem = args.problem ?? (await pickProblem(all));
+    if (!problem) return;
+    const candidates = all.filter((m) => m.problem === problem);
+    if (!candidates.length) {
+      void vscode.window.showWarningMessage(`No ${PROBLEM_LABELS[problem]} model to evaluate: train one or import a checkpoint first.`);
+      return;
+    }
+    const models = args.models
+      ? args.models.map((spec) => {
+          const m = candidates.find((c) => c.spec === spec);
+          if (!m) throw new Error(`unknown ${problem} model "${spec}"`);
+          return m;
+        })
+      : await pickModels(candidates, this.deps.models.selected(problem));
+    if (!models?.length) return;
+    const sizes = args.sizes ?? (await pickSizes(problem));
+    if (!sizes?.length) return;
+    const longest = Math.max(...models.map((m) => m.architecture.maxIters));
+    const maxIterations = args.maxIterations ?? (await pickMaxIterations(Math.min(500, Math.max(10, longest * 3)), longest));
+    if (!maxIterations) return;
+    const count = args.count ?? EVAL_DEFAULTS[problem].count;
+    const csv = problem === 'chess' ? vscode.Uri.joinPath(this.deps.context.extensionUri, 'media', 'samples', 'chess', 'sample-puzzles.csv').fsPath : undefined;
+
+    // Show the chart while it fills in.
+    void vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`).then(undefined, () => undefined);
+    const stamp = Date.now().toString(36);
+    const jobs = models.map((m, i) => {
+      const evalId = `${stamp}-${i}`;
+      const set: CurveSet = {
+        key: `eval:${evalId}`,
+        origin: 'eval',
+        problem,
+        model: m.spec,
+        modelName: m.name,
+        kind: m.architecture.kind,
+        curves: [],
+        evalId,
+        done: 0,
+        total: sizes.length * count,
+        finished: false,
+      };
+      this.update(set);
+      return { m, evalId, set };
+    });
+
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Evaluating ${PROBLEM_LABELS[problem]} extrapolation`, cancellable: true },
+      async (progress, token) => {
+        for (const [i, job] of jobs.entries()) {
+          const source = new CancellationTokenSource();
+          this.evalTokens.set(job.evalId, source);
+          const sub = token.onCancellationRequested(() => source.cancel());
+          progress.report({ message: `${job.m.name} (${i + 1}/${jobs.length}) on sizes ${sizes.join(', ')}` });
+          try {
+            if (token.isCancellationRequested) throw Object.assign(new Error('cancelled'), { name: 'Canceled' });
+            const r = await this.deps.engine.request(
+              EvaluateRequest,
+              { evalId: job.evalId, model: job.m.spec, problem, sizes, iterations: iterationGrid(maxIterations), count, csv },
+              source.token,
+            );
+            const current = this.evals.get(job.set.key) ?? job.set;
+            this.update({
+              ...current,
+              curves: r.curves.map((c) => ({ size: String(c.size), iterations: c.iterations, accuracy: c.accuracy })),
+              finished: true,
+              cancelled: r.cancelled,
+              done: current.total,
+            });
+            this.deps.log.info(
+              `[evaluate] ${job.m.name}: ` + r.curves.map((c) => `n=${c.size} best ${(Math.max(...c.accuracy) * 100).toFixed(1)}%`).join(', '),
+            );
+          } catch (e) {
+            const current = this.evals.get(job.set.key) ?? job.set;
+            const cancelled = isCancellation(e);
+            this.update({ ...current, finished: true, cancelled, error: cancelled ? undefined : errorMessage(e) });
+            if (!cancelled) {
+              this.deps.log.error(`[evaluate] ${job.m.name}: ${errorMessage(e)}`);
+              void vscode.window.showErrorMessage(`Evaluate ${job.m.name}: ${errorMessage(e)}`, 'Show Log').then((a) => a && this.deps.log.show());
+            }
+          } finally {
+            sub.dispose();
+            source.dispose();
+            this.evalTokens.delete(job.evalId);
+          }
+        }
+      },
+    );
+    await this.persistEvals();
+  }
+
+  dispose(): void {
+    for (const t of this.evalTokens.values()) t.cancel();
+    for (const d of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) d.dispose();
+    this.messenger?.dispose('extension deactivated');
+  }
+}
+
+// ---- quick picks --------------------------------------------------------------------------------------------------
+async function pickProblem(models: ModelSummary[]): Promise<ProblemId | undefined> {
+  const item = await vscode.window.showQuickPick(
+    PROBLEM_IDS.map((p) => ({
+      label: PROBLEM_LABELS[p],
+      description: `${models.filter((m) => m.problem === p).length} model(s)`,
+      problem: p,
+    })),
+    { title: 'Evaluate Extrapolation (1/4): problem', placeHolder: 'Which problem?' },
+  );
+  return item?.problem;
+}
+
+async function pickModels(candidates: ModelSummary[], selected: string): Promise<ModelSummary[] | undefined> {
+  // Pre-pick the selected model and one of each other kind, so DT vs DT-recall vs feed-forward shows at once.
+  const kinds = new Set<string>();
+  const picked = new Set<string>();
+  for (const m of [...candidates].sort((a, b) => Number(b.spec === selected) - Number(a.spec === selected))) {
+    if (!kinds.has(m.architecture.kind)) {
+      kinds.add(m.architecture.kind);
+      picked.add(m.spec);
+    }
+  }
+  const items = candidates.map((m) => ({
+    label: m.name,
+    description: `${m.architecture.kind}, width ${m.architecture.width}, ${m.architecture.maxIters} training iterations`,
+    detail: m.spec,
+    picked: picked.has(m.spec),
+    model: m,
+  }));
+  const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Evaluate Extrapolation (2/4): models to overlay' });
+  return chosen?.map((c) => c.model);
+}
+
+async function pickSizes(problem: ProblemId): Promise<number[] | undefined> {
+  const d = EVAL_DEFAULTS[problem];
+  if (problem === 'chess') return d.sizes;
+  const unit = problem === 'mazes' ? '×' : ' bits';
+  const items = d.sizes.map((n) => ({ label: problem === 'mazes' ? `${n}${unit}${n}` : `${n}${unit}`, picked: d.picked.includes(n), size: n }));
+  const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Evaluate Extrapolation (3/4): test sizes' });
+  return chosen?.map((c) => c.size);
+}
+
+async function pickMaxIterations(suggested: number, trained: number): Promise<number | undefined> {
+  const v = await vscode.window.showInputBox({
+    title: 'Evaluate Extrapolation (4/4): think for up to how many iterations?',
+    prompt: `The models trained with up to ${trained}; more at test time is the point of the paper.`,
+    value: String(suggested),
+    validateInput: (t) => (/^\d+$/.test(t.trim()) && Number(t) >= 1 && Number(t) <= 2000 ? undefined : 'A whole number from 1 to 2000'),
+  });
+  return v === undefined ? undefined : Number(v.trim());
+}

@@ -1,0 +1,296 @@
+// The .maze custom editor page: draws the maze from the document text, turns clicks and drags into ONE edit request
+// per gesture, streams solve frames into a scrubbable timeline with a ✓/✗ verdict, shows a bad maze's errors
+// instead of a blank panel, restores itself after a reload, and stays usable on an 801×801 maze.
+import assert from 'node:assert/strict';
+import { near, painted, pixel, rgb, screenshot, test, THEMES } from './harness.mjs';
+
+const MAZE = ['; size: 5', '#######', '#S....#', '#.###.#', '#.#...#', '#.#.###', '#....G#', '#######', ''].join('\n');
+const SETTINGS = { maxFps: 30, iterations: 'auto', frameBudgetBytes: 1 << 20 };
+const ROWS = 7;
+const COLS = 7;
+/** BFS path of MAZE (S=(1,1) … G=(5,5)): down the left column, then along the bottom row. */
+const PATH = [[1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [5, 2], [5, 3], [5, 4], [5, 5]];
+
+const b64 = (bytes) => Buffer.from(Uint8Array.from(bytes)).toString('base64');
+/** A frame whose P(path) is 255 on `cells` and 0 elsewhere. */
+function frame(iteration, cells, extra = {}) {
+  const p = new Array(ROWS * COLS).fill(0);
+  for (const [r, c] of cells) p[r * COLS + c] = 255;
+  return { sessionId: 's', iteration, rows: ROWS, cols: COLS, scale: 1, probs: b64(p), confidence: 0.9, ...extra };
+}
+
+async function init(host, text = MAZE, extra = {}) {
+  await host.waitFor('ready');
+  await host.event('init', { text, version: 1, fileName: 'test.maze', model: 'tiny-maze', settings: SETTINGS, readonly: false, ...extra });
+}
+
+/** Geometry the page publishes on the canvas. */
+async function geometry(page) {
+  return page.evaluate(() => {
+    const c = document.querySelector('#maze');
+    const r = c.getBoundingClientRect();
+    return { scale: +c.dataset.scale, ox: +c.dataset.offsetX, oy: +c.dataset.offsetY, left: r.left, top: r.top, rows: +c.dataset.rows, cols: +c.dataset.cols };
+  });
+}
+/** Canvas-local centre of a cell, plus its page coordinates for the mouse. */
+async function cellCentre(page, r, c) {
+  const g = await geometry(page);
+  const x = g.ox + (c + 0.5) * g.scale;
+  const y = g.oy + (r + 0.5) * g.scale;
+  return { x, y, px: g.left + x, py: g.top + y };
+}
+async function cellPixel(page, r, c) {
+  const { x, y } = await cellCentre(page, r, c);
+  return pixel(page, '#maze', x, y);
+}
+
+test('draws walls and open cells with the theme colours', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  const g = await geometry(page);
+  assert.equal(g.rows, ROWS);
+  assert.equal(g.cols, COLS);
+  assert.ok(g.scale >= 20, `fitted scale ${g.scale}`);
+  const dark = THEMES.dark.vars;
+  assert.ok(near(await cellPixel(page, 2, 2), rgb(dark['--vscode-editor-foreground'])), 'wall cell in the foreground colour');
+  assert.ok(near(await cellPixel(page, 1, 3), rgb(dark['--vscode-editor-background'])), 'open cell in the background colour');
+  assert.ok(!near(await cellPixel(page, 1, 1), rgb(dark['--vscode-editor-background']), 30), 'S is marked');
+  assert.equal(await page.getAttribute('body', 'data-state'), 'ready');
+  assert.match(await page.textContent('#model'), /tiny-maze/);
+  await screenshot(page, 'mazeEditor-dark');
+});
+
+test('a click toggles one wall: one edit request, applied when the document comes back', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  const { px, py } = await cellCentre(page, 1, 3);
+  await page.mouse.click(px, py);
+  const req = await host.waitFor('edit');
+  assert.deepEqual(req.params.edit, { kind: 'walls', cells: [[1, 3]], wall: true });
+  assert.equal(req.params.version, 1);
+  await host.respond(req, { applied: true });
+  const text = MAZE.replace('#S....#', '#S.#..#');
+  await host.event('document', { text, version: 2 });
+  await painted(page);
+  assert.ok(near(await cellPixel(page, 1, 3), rgb(THEMES.dark.vars['--vscode-editor-foreground'])), 'the new wall is drawn');
+  // Undo in VS Code sends the old text back: the wall disappears again.
+  await host.event('document', { text: MAZE, version: 3 });
+  await painted(page);
+  assert.ok(near(await cellPixel(page, 1, 3), rgb(THEMES.dark.vars['--vscode-editor-background'])), 'undo restores the open cell');
+});
+
+test('a drag paints a continuous wall as ONE edit (one undo step)', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  const a = await cellCentre(page, 1, 2);
+  const b = await cellCentre(page, 1, 5);
+  await page.mouse.move(a.px, a.py);
+  await page.mouse.down();
+  await page.mouse.move(b.px, b.py, { steps: 2 }); // pointer events skip cells: the page fills the line in
+  await page.mouse.up();
+  const edits = (await host.posted()).filter((m) => m.type === 'edit');
+  assert.equal(edits.length, 1);
+  assert.deepEqual(edits[0].params.edit, { kind: 'walls', wall: true, cells: [[1, 2], [1, 3], [1, 4], [1, 5]] });
+});
+
+test('dragging S moves it; dropping on G does nothing', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  const s = await cellCentre(page, 1, 1);
+  const t = await cellCentre(page, 3, 3);
+  await page.mouse.move(s.px, s.py);
+  await page.mouse.down();
+  await page.mouse.move(t.px, t.py, { steps: 3 });
+  await page.mouse.up();
+  const req = await host.waitFor('edit');
+  assert.deepEqual(req.params.edit, { kind: 'start', to: [3, 3] });
+});
+
+test('solve: frames stream into the timeline, the scrubber goes back, ✗ marks the wrong cells', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  assert.equal(await page.getAttribute('body', 'data-state'), 'solving');
+  await host.event('frame', frame(1, PATH.slice(0, 3)));
+  await host.event('frame', frame(5, PATH.slice(0, 6)));
+  const wrongPath = [...PATH.slice(0, 8), [4, 3]];
+  const final = frame(9, wrongPath);
+  await host.respond(req, { iterations: 9, haltedAt: 9, correct: false, wrongCells: [[5, 5], [4, 3]], cancelled: false, ms: 40, finalFrame: final, model: 'tiny-maze' });
+  await painted(page);
+  assert.equal(await page.getAttribute('body', 'data-state'), 'solved');
+  assert.match(await page.textContent('#iteration'), /Iteration 9 \/ 9.*halted at 9/);
+  assert.match(await page.textContent('#verdict'), /✗ 2 cells differ from BFS/);
+  assert.equal(await page.getAttribute('#verdict', 'data-correct'), 'false');
+  // The heat map tints path cells; a wrong cell is drawn in the error colour.
+  const open = rgb(THEMES.dark.vars['--vscode-editor-background']);
+  assert.ok(!near(await cellPixel(page, 3, 1), open, 30), 'path cell tinted');
+  assert.ok(near(await cellPixel(page, 1, 4), open), 'off-path cell untouched');
+  // (sampled off the cross the page draws on wrong cells)
+  const wc = await cellCentre(page, 4, 3);
+  const gs = (await geometry(page)).scale;
+  const wrong = await pixel(page, '#maze', wc.x, wc.y - 0.35 * gs);
+  assert.ok(wrong[0] > 150 && wrong[1] < 120, `wrong cell is red-ish: ${wrong}`);
+  await screenshot(page, 'mazeEditor-solved-wrong');
+
+  // Scrub to the first frame: only the first three path cells are lit.
+  await page.evaluate(() => {
+    const s = document.querySelector('#scrub');
+    s.value = '0';
+    s.dispatchEvent(new Event('input'));
+  });
+  await painted(page);
+  assert.match(await page.textContent('#iteration'), /Iteration 1 \/ 9/);
+  assert.ok(near(await cellPixel(page, 5, 3), open), 'later path cell not lit at iteration 1');
+  assert.ok(!near(await cellPixel(page, 2, 1), open, 30), 'early path cell lit at iteration 1');
+});
+
+test('think longer and corrupt memory send interventions; ✓ when it matches BFS', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  let req = await host.waitFor('solve');
+  await host.respond(req, { iterations: 3, correct: false, wrongCells: [[5, 5]], cancelled: false, ms: 5, finalFrame: frame(3, PATH.slice(0, 8)), model: 'm' });
+  await page.click('#think');
+  req = await host.waitFor('intervene');
+  assert.deepEqual(req.params.intervention, { kind: 'continue' });
+  await host.respond(req, { iterations: 8, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(8, PATH), model: 'm' });
+  await painted(page);
+  assert.match(await page.textContent('#verdict'), /✓ matches BFS/);
+  await page.evaluate(() => {
+    const s = document.querySelector('#strength');
+    s.value = '0.8';
+    s.dispatchEvent(new Event('input'));
+  });
+  await page.click('#corrupt');
+  req = await host.waitFor((m) => m.type === 'intervene' && m.params.intervention.kind === 'perturb');
+  assert.deepEqual(req.params.intervention, { kind: 'perturb', mode: 'noise', strength: 0.8 });
+});
+
+test('moving G after a solve continues with the new input (swapInput)', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const solve = await host.waitFor('solve');
+  await host.respond(solve, { iterations: 8, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(8, PATH), model: 'm' });
+  await painted(page);
+  const g = await cellCentre(page, 5, 5);
+  const t = await cellCentre(page, 3, 5);
+  await page.mouse.move(g.px, g.py);
+  await page.mouse.down();
+  await page.mouse.move(t.px, t.py, { steps: 3 });
+  await page.mouse.up();
+  const edit = await host.waitFor('edit');
+  assert.deepEqual(edit.params.edit, { kind: 'goal', to: [3, 5] });
+  await host.respond(edit, { applied: true });
+  const swap = await host.waitFor('intervene');
+  assert.deepEqual(swap.params.intervention, { kind: 'swapInput' });
+});
+
+test('a bad maze shows its errors with line and column, never a blank panel', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host, '#####\n#S.x#\n#..G\n#####\n');
+  await painted(page);
+  assert.equal(await page.isVisible('#errors'), true);
+  assert.equal(await page.isVisible('#maze'), false);
+  const text = await page.textContent('#errors');
+  assert.match(text, /Line 2, column 4: unknown character 'x'/);
+  assert.match(text, /Line 3, column 5: row has 4 units/);
+  assert.equal(await page.isVisible('#open-text'), true);
+  await page.click('#open-text');
+  await host.waitFor('reopenAsText');
+  await screenshot(page, 'mazeEditor-bad-maze');
+  // Fixing the text in the text editor brings the canvas back.
+  await host.event('document', { text: MAZE, version: 2 });
+  await painted(page);
+  assert.equal(await page.isVisible('#maze'), true);
+  assert.equal(await page.isVisible('#errors'), false);
+});
+
+test('an unreachable goal is a warning banner; the maze is still drawn', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host, '#####\n#S#G#\n#####\n');
+  await painted(page);
+  assert.equal(await page.isVisible('#maze'), true);
+  assert.match(await page.textContent('.dt-banner'), /not reachable/);
+});
+
+test('solve errors are shown in the editor', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  await host.fail(req, 'No maze model is available. Train one');
+  await painted(page);
+  assert.match(await page.textContent('.dt-banner-error'), /No maze model is available/);
+  assert.equal(await page.getAttribute('body', 'data-state'), 'ready');
+});
+
+test('a reload restores zoom, overlay mode and the last result', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  await host.respond(req, { iterations: 8, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(8, PATH), model: 'm' });
+  await page.evaluate(() => {
+    const s = document.querySelector('#overlay');
+    s.value = 'path';
+    s.dispatchEvent(new Event('change'));
+  });
+  const box = await page.locator('#maze').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -400);
+  await page.waitForFunction(() => window.__host.state?.view && window.__host.setStateCalls > 1);
+  await new Promise((r) => setTimeout(r, 400)); // the wheel's debounced save
+  const before = await geometry(page);
+  await page.reload();
+  await init(host);
+  await painted(page);
+  const after = await geometry(page);
+  assert.equal(after.scale, before.scale);
+  assert.equal(await page.evaluate(() => document.querySelector('#overlay').value), 'path');
+  assert.match(await page.textContent('#verdict'), /✓ matches BFS/);
+});
+
+test('light and high-contrast themes use their own colours', { entry: 'mazeEditor', theme: 'light' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  assert.ok(near(await cellPixel(page, 2, 2), rgb(THEMES.light.vars['--vscode-editor-foreground'])));
+  assert.ok(near(await cellPixel(page, 1, 3), rgb(THEMES.light.vars['--vscode-editor-background'])));
+  await screenshot(page, 'mazeEditor-light');
+});
+
+test('high contrast', { entry: 'mazeEditor', theme: 'high-contrast' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  assert.ok(near(await cellPixel(page, 2, 2), rgb(THEMES['high-contrast'].vars['--vscode-editor-foreground'])));
+  await screenshot(page, 'mazeEditor-high-contrast');
+});
+
+test('an 801×801 maze draws, zooms and takes downsampled frames', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  // Rows of alternating walls: every odd column of every odd row open, like a maze's room lattice.
+  const n = 803;
+  const rows = [];
+  for (let r = 0; r < n; r++) {
+    let s = '';
+    for (let c = 0; c < n; c++) s += r === 0 || c === 0 || r === n - 1 || c === n - 1 ? '#' : r % 2 === 1 || c % 2 === 1 ? '.' : '#';
+    rows.push(s);
+  }
+  rows[1] = '#S' + rows[1].slice(2);
+  rows[n - 2] = rows[n - 2].slice(0, n - 2) + 'G#';
+  const t0 = Date.now();
+  await init(host, rows.join('\n') + '\n');
+  await painted(page);
+  const g = await geometry(page);
+  assert.equal(g.rows, n);
+  assert.ok(g.scale < 1.5, `fitted scale ${g.scale}`);
+  // Frames come downsampled 4× (201×201 cells): they cover the whole maze.
+  const fr = 201;
+  const probs = new Uint8Array(fr * fr).fill(200);
+  await host.event('frame', { sessionId: 's', iteration: 1, rows: fr, cols: fr, scale: 4, probs: Buffer.from(probs).toString('base64'), confidence: 0.5 });
+  await painted(page);
+  assert.match(await page.textContent('#iteration'), /shown at 1:4/);
+  // Zoom in a lot: still responsive, the cell under the cursor stays put.
+  const box = await page.locator('#maze').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -300);
+  await painted(page);
+  const z = await geometry(page);
+  assert.ok(z.scale > g.scale * 5, `zoomed to ${z.scale}`);
+  assert.ok(Date.now() - t0 < 20_000);
+  await page.mouse.move(box.x + 5, box.y + 5);
+  await screenshot(page, 'mazeEditor-801');
+});

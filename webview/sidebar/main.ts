@@ -1,0 +1,379 @@
+/**
+ * Side panel (webview view): models with the selection per problem, live training curves, and the extrapolation
+ * chart — accuracy against test iterations for several sizes, several models overlaid (Bansal et al. 2022, Fig. 1
+ * and 4: DT-recall keeps its accuracy as it thinks longer on bigger problems, DT without recall overthinks, a
+ * feed-forward net cannot think longer at all). Charts are uPlot (bundled); nothing here draws axes by hand.
+ */
+import '../shared/elements';
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import uPlot from 'uplot';
+import { PROBLEM_IDS, type ProblemId } from '../../src/shared/problems/problem';
+import type { TrainProgress } from '../../src/shared/protocol/engine';
+import type { ModelOption } from '../../src/shared/protocol/webview/common';
+import { alignCurves, type CurveSet, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
+import { $, h, showBanner } from '../shared/dom';
+import { cssVar, onThemeChange } from '../shared/theme';
+import { connect } from '../shared/vscodeApi';
+
+const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums', mazes: 'Mazes', chess: 'Chess' };
+const KIND_LABELS: Record<string, string> = { 'dt-recall': 'DT-recall', dt: 'DT', feedforward: 'feed-forward' };
+
+interface PageState {
+  problem: ProblemId;
+  run?: string;
+  /** legend labels the user switched off */
+  hidden: string[];
+  [k: string]: unknown;
+}
+
+const { messenger, state } = connect<SidebarToWebview, SidebarFromWebview, PageState>();
+const saved = state.get();
+const page: PageState = {
+  problem: saved?.problem && PROBLEM_IDS.includes(saved.problem) ? saved.problem : 'mazes',
+  run: saved?.run,
+  hidden: Array.isArray(saved?.hidden) ? saved.hidden : [],
+};
+let snap: SidebarSnapshot = { models: [], selected: {}, runs: [], curves: [] };
+const save = () => state.set(page);
+
+// ---- layout ---------------------------------------------------------------------------------------------------
+const app = $('#app');
+app.classList.add('sb-app');
+const modelsBody = h('div', { id: 'models', class: 'sb-models' });
+const runSelect = h('vscode-single-select', { id: 'run', 'aria-label': 'Training run' }) as HTMLElement & { value: string };
+const runStatus = h('div', { id: 'run-status', class: 'sb-muted' });
+const trainCharts = h('div', { id: 'train-charts', class: 'sb-charts' });
+const problemSelect = h('vscode-single-select', { id: 'problem', 'aria-label': 'Problem' }) as HTMLElement & { value: string };
+for (const p of PROBLEM_IDS) {
+  const o = h('vscode-option', { value: p }, PROBLEM_LABELS[p]);
+  if (p === page.problem) o.setAttribute('selected', '');
+  problemSelect.append(o);
+}
+const evalList = h('div', { id: 'evals', class: 'sb-evals' });
+const extrapChart = h('div', { id: 'extrapolation', class: 'sb-chart' });
+const extrapEmpty = h('div', { id: 'extrapolation-empty', class: 'sb-muted' });
+
+app.append(
+  h(
+    'vscode-collapsible',
+    { heading: 'Models', open: true, id: 'sec-models' },
+    h(
+      'vscode-toolbar-button',
+      { slot: 'actions', id: 'refresh', label: 'Refresh models', title: 'Refresh models', onclick: () => void messenger.request('refresh', {}).catch(report) },
+      '⟳',
+    ),
+    modelsBody,
+  ),
+  h('vscode-collapsible', { heading: 'Training', open: true, id: 'sec-training' }, h('div', { class: 'sb-pad' }, runSelect, runStatus, trainCharts)),
+  h(
+    'vscode-collapsible',
+    { heading: 'Extrapolation', open: true, id: 'sec-extrapolation' },
+    h(
+      'div',
+      { class: 'sb-pad' },
+      h(
+        'div',
+        { class: 'sb-row' },
+        problemSelect,
+        h('vscode-button', { id: 'evaluate', onclick: () => void messenger.request('evaluate', { problem: page.problem }).catch(report) }, 'Evaluate…'),
+      ),
+      evalList,
+      extrapEmpty,
+      extrapChart,
+      h('vscode-button', { id: 'clear-evals', secondary: true, onclick: () => messenger.emit('clearEvals', {}) }, 'Clear evaluations'),
+    ),
+  ),
+);
+
+function report(e: unknown): void {
+  showBanner(app, e instanceof Error ? e.message : String(e));
+}
+
+// ---- models -----------------------------------------------------------------------------------------------------
+function renderModels(): void {
+  modelsBody.replaceChildren();
+  if (snap.modelsError) {
+    modelsBody.append(h('div', { class: 'sb-error' }, snap.modelsError));
+    return;
+  }
+  for (const problem of PROBLEM_IDS) {
+    const list = snap.models.filter((m) => m.problem === problem);
+    modelsBody.append(h('div', { class: 'sb-group' }, PROBLEM_LABELS[problem]));
+    if (!list.length) {
+      modelsBody.append(h('div', { class: 'sb-muted sb-item' }, 'no model — train or import one'));
+      continue;
+    }
+    for (const m of list) modelsBody.append(modelRow(problem, m));
+  }
+}
+
+function modelRow(problem: ProblemId, m: ModelOption): HTMLElement {
+  const selected = snap.selected[problem] === m.spec;
+  const row = h(
+    'div',
+    {
+      class: `sb-item sb-model${selected ? ' selected' : ''}`,
+      role: 'radio',
+      tabindex: 0,
+      'aria-checked': String(selected),
+      'data-spec': m.spec,
+      title: `${m.spec}\nClick to use this model for ${PROBLEM_LABELS[problem]}`,
+    },
+    h('span', { class: 'sb-check' }, selected ? '●' : '○'),
+    h('span', { class: 'sb-name' }, m.name),
+    h('span', { class: 'sb-muted sb-desc' }, `${KIND_LABELS[m.kind] ?? m.kind} · w${m.width} · ${m.source}`),
+  );
+  const choose = () => {
+    if (selected) return;
+    messenger.request('select', { problem, spec: m.spec }).catch(report);
+  };
+  row.addEventListener('click', choose);
+  row.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      choose();
+    }
+  });
+  return row;
+}
+
+// ---- chart helpers ------------------------------------------------------------------------------------------------
+function palette(): string[] {
+  return ['blue', 'orange', 'green', 'purple', 'red', 'yellow'].map((c, i) =>
+    cssVar(`--vscode-charts-${c}`, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'][i]),
+  );
+}
+const DASHES: number[][] = [[], [8, 4], [2, 3], [12, 3, 2, 3], [4, 6]];
+
+function axis(label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {
+  const fg = cssVar('--vscode-foreground', '#cccccc');
+  const grid = cssVar('--vscode-charts-lines', 'rgba(128,128,128,0.35)');
+  return { label, stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, labelSize: 18, size: 40, font: '11px sans-serif', labelFont: '11px sans-serif', ...extra };
+}
+
+function chartWidth(el: HTMLElement): number {
+  return Math.max(180, (el.clientWidth || app.clientWidth || 280) - 2);
+}
+
+// ---- training ---------------------------------------------------------------------------------------------------
+interface TrainPlots {
+  run: string;
+  plots: { plot: uPlot; fields: (keyof TrainProgress)[] }[];
+}
+let train: TrainPlots | undefined;
+
+function trainData(history: TrainProgress[], fields: (keyof TrainProgress)[]): uPlot.AlignedData {
+  const xs = history.map((p) => p.step);
+  return [xs, ...fields.map((f) => history.map((p) => (typeof p[f] === 'number' && Number.isFinite(p[f] as number) ? (p[f] as number) : null)))] as uPlot.AlignedData;
+}
+
+function renderRuns(): void {
+  const runs = snap.runs;
+  runSelect.replaceChildren(...runs.map((r) => h('vscode-option', { value: r.runId, selected: r.runId === page.run }, r.runId)));
+  if (!runs.some((r) => r.runId === page.run)) page.run = runs[runs.length - 1]?.runId;
+  runSelect.value = page.run ?? '';
+  runSelect.toggleAttribute('hidden', runs.length === 0);
+  buildTrainCharts();
+}
+
+function buildTrainCharts(): void {
+  for (const p of train?.plots ?? []) p.plot.destroy();
+  train = undefined;
+  trainCharts.replaceChildren();
+  const run = snap.runs.find((r) => r.runId === page.run);
+  if (!run) {
+    runStatus.textContent = 'No training run yet. Deep Thinking: Train Model… draws its curves here.';
+    return;
+  }
+  const colors = palette();
+  const specs: { title: string; fields: (keyof TrainProgress)[]; labels: string[]; y?: uPlot.Scale; fmt?: (v: number) => string }[] = [
+    { title: 'loss', fields: ['loss'], labels: ['loss'] },
+    { title: 'accuracy', fields: ['accuracy', 'valAccuracy'], labels: ['train', 'validation'], y: { range: [0, 1] }, fmt: (v) => `${Math.round(v * 100)}%` },
+    { title: 'throughput (samples/s)', fields: ['throughput'], labels: ['samples/s'] },
+  ];
+  train = { run: run.runId, plots: [] };
+  for (const s of specs) {
+    const el = h('div', { class: 'sb-chart', 'data-chart': s.title });
+    trainCharts.append(el);
+    const opts: uPlot.Options = {
+      title: s.title,
+      width: chartWidth(trainCharts),
+      height: 130,
+      scales: { x: { time: false }, ...(s.y ? { y: s.y } : {}) },
+      axes: [axis('step'), axis('', s.fmt ? { values: (_u, vals) => vals.map((v) => s.fmt!(v)) } : {})],
+      series: [{ label: 'step' }, ...s.labels.map((label, i) => ({ label, stroke: colors[i], width: 1.5, spanGaps: true }))],
+      legend: { show: s.labels.length > 1 },
+    };
+    train.plots.push({ plot: new uPlot(opts, trainData(run.history, s.fields), el), fields: s.fields });
+  }
+  updateRunStatus();
+}
+
+function updateRunStatus(): void {
+  const run = snap.runs.find((r) => r.runId === page.run);
+  const last = run?.history[run.history.length - 1];
+  if (!last) {
+    runStatus.textContent = run ? `${run.runId}: waiting for the first step…` : '';
+    return;
+  }
+  const acc = last.valAccuracy !== undefined ? `, val ${(last.valAccuracy * 100).toFixed(1)}%` : '';
+  runStatus.textContent =
+    `${last.runId}: epoch ${last.epoch}/${last.epochs}, step ${last.step}/${last.totalSteps}, loss ${last.loss.toFixed(4)}, ` +
+    `acc ${(last.accuracy * 100).toFixed(1)}%${acc}, ${Math.round(last.throughput)} samples/s`;
+}
+
+function onTrainProgress(p: TrainProgress): void {
+  let run = snap.runs.find((r) => r.runId === p.runId);
+  if (!run) {
+    run = { runId: p.runId, history: [] };
+    snap.runs.push(run);
+    page.run = p.runId; // follow the newest run
+    save();
+    run.history.push(p);
+    renderRuns();
+    return;
+  }
+  run.history.push(p);
+  if (train && train.run === p.runId) {
+    for (const t of train.plots) t.plot.setData(trainData(run.history, t.fields));
+    updateRunStatus();
+  }
+}
+
+// ---- extrapolation ------------------------------------------------------------------------------------------------
+let extrap: uPlot | undefined;
+
+/** Curves for the chosen problem: evaluations, plus stored curves no evaluation of the same model and size replaces. */
+function visibleSeries(): { label: string; model: string; size: string; iterations: number[]; accuracy: number[] }[] {
+  const sets = snap.curves.filter((c) => c.problem === page.problem);
+  const evaluated = new Set(sets.filter((c) => c.origin === 'eval').flatMap((c) => c.curves.map((k) => `${c.model}\n${k.size}`)));
+  const out: { label: string; model: string; size: string; iterations: number[]; accuracy: number[] }[] = [];
+  for (const c of sets) {
+    for (const k of c.curves) {
+      if (c.origin === 'stored' && evaluated.has(`${c.model}\n${k.size}`)) continue;
+      const kind = KIND_LABELS[c.kind] ?? c.kind;
+      // Chess has no size (the engine reports 0): its curve is over the puzzles of the CSV.
+      const size = c.problem === 'chess' ? (Number(k.size) > 0 || k.size === '0' ? 'puzzles' : k.size) : /^\d+$/.test(k.size) ? `n=${k.size}` : k.size;
+      out.push({ label: `${c.modelName} (${kind}) · ${size}${c.origin === 'stored' ? ' · stored' : ''}`, model: c.model, size: k.size, iterations: k.iterations, accuracy: k.accuracy });
+    }
+  }
+  return out;
+}
+
+function renderEvals(): void {
+  const running = snap.curves.filter((c) => c.origin === 'eval' && c.problem === page.problem);
+  evalList.replaceChildren(
+    ...running.map((c) => {
+      const pct = c.total ? Math.round((100 * (c.done ?? 0)) / c.total) : 0;
+      const status = c.error ? `error: ${c.error}` : c.cancelled ? 'cancelled' : c.finished ? 'done' : `${pct}%`;
+      const row = h('div', { class: 'sb-eval', 'data-eval': c.evalId ?? '' }, h('span', { class: 'sb-name' }, c.modelName), h('span', { class: 'sb-muted' }, ` ${status}`));
+      if (!c.finished && c.evalId) {
+        const id = c.evalId;
+        row.append(h('vscode-button', { secondary: true, class: 'sb-cancel', onclick: () => messenger.emit('cancelEval', { evalId: id }) }, 'Cancel'));
+      }
+      return row;
+    }),
+  );
+}
+
+function renderExtrapolation(): void {
+  extrap?.destroy();
+  extrap = undefined;
+  extrapChart.replaceChildren();
+  renderEvals();
+  const series = visibleSeries();
+  extrapChart.dataset.series = JSON.stringify(series.map((s) => s.label));
+  if (!series.length) {
+    extrapEmpty.textContent = `No curves for ${PROBLEM_LABELS[page.problem]} yet. Evaluate… runs the engine's eval; checkpoints with stored metrics draw here at once.`;
+    return;
+  }
+  extrapEmpty.textContent = '';
+  const colors = palette();
+  const models = [...new Set(series.map((s) => s.model))];
+  const sizes = [...new Set(series.map((s) => s.size))].sort((a, b) => (Number(a) || Infinity) - (Number(b) || Infinity) || a.localeCompare(b));
+  const opts: uPlot.Options = {
+    width: chartWidth(extrapChart),
+    height: 220,
+    scales: { x: { time: false }, y: { range: [0, 1] } },
+    axes: [axis('test iterations'), axis('accuracy', { values: (_u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) })],
+    series: [
+      { label: 'iteration' },
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: colors[models.indexOf(s.model) % colors.length],
+        dash: DASHES[sizes.indexOf(s.size) % DASHES.length],
+        width: 1.6,
+        spanGaps: true,
+        show: !page.hidden.includes(s.label),
+        value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`),
+      })),
+    ],
+    hooks: {
+      setSeries: [
+        (u, idx) => {
+          if (idx == null) return;
+          const s = u.series[idx];
+          const label = String(s.label);
+          page.hidden = page.hidden.filter((l) => l !== label);
+          if (!s.show) page.hidden.push(label);
+          save();
+        },
+      ],
+    },
+  };
+  extrap = new uPlot(opts, alignCurves(series) as uPlot.AlignedData, extrapChart);
+}
+
+// ---- wiring -------------------------------------------------------------------------------------------------------
+function renderAll(): void {
+  renderModels();
+  renderRuns();
+  renderExtrapolation();
+}
+
+messenger.on('snapshot', (s) => {
+  showBanner(app, undefined);
+  snap = s;
+  renderAll();
+});
+messenger.on('trainProgress', onTrainProgress);
+messenger.on('curves', (c: CurveSet) => {
+  const i = snap.curves.findIndex((x) => x.key === c.key);
+  if (i >= 0) snap.curves[i] = c;
+  else snap.curves.push(c);
+  if (c.problem !== page.problem && c.origin === 'eval' && !c.finished && (c.done ?? 0) === 0) {
+    // A new evaluation started for another problem: show it.
+    page.problem = c.problem;
+    problemSelect.value = c.problem;
+    save();
+  }
+  renderExtrapolation();
+});
+
+problemSelect.addEventListener('change', () => {
+  page.problem = problemSelect.value as ProblemId;
+  save();
+  renderExtrapolation();
+});
+runSelect.addEventListener('change', () => {
+  page.run = runSelect.value;
+  save();
+  buildTrainCharts();
+});
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+new ResizeObserver(() => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    extrap?.setSize({ width: chartWidth(extrapChart), height: 220 });
+    for (const p of train?.plots ?? []) p.plot.setSize({ width: chartWidth(trainCharts), height: 130 });
+  }, 50);
+}).observe(app);
+onThemeChange(() => {
+  buildTrainCharts();
+  renderExtrapolation();
+});
+
+renderAll();
+messenger.emit('ready', {});
