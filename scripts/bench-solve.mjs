@@ -1,6 +1,6 @@
 // Thinking benchmark from the source tree (the CLI's `deep-thinking bench solve` runs the same benchSolve).
 // Usage:
-//   node --import tsx scripts/bench-solve.mjs --size 59 --iterations 100 --path sparse [--model random|flood-fill]
+//   node --import tsx scripts/bench-solve.mjs --size 59 --iterations 100 --path sparse [--model random|flood-fill|<checkpoint dir, .pth or bundled name>]
 //        [--engine auto|tfjs|ort] [--tolerance 0] [--tile 32] [--block 8] [--width 32] [--seed 1] [--head-every 1]
 //        [--backend wasm] [--json out.json]
 // Prints the summary, and with --json writes the full result (traces included).
@@ -42,7 +42,7 @@ const r = await benchSolve({
   seed: Number(a.seed),
   headEvery: Number(a['head-every']),
   maxIterations: a['max-iterations'] ? Number(a['max-iterations']) : undefined,
-  log: (l) => console.log(l),
+  onProgress: (l) => console.log(l),
 });
 console.log(formatSolveBench(r));
 if (a.json) writeFileSync(a.json, JSON.stringify(r, null, 1));

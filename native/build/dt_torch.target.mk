@@ -38,7 +38,7 @@ CFLAGS_CC_Debug := \
 	-std=c++17 \
 	-fexceptions \
 	-frtti \
-	-O2 \
+	-O3 \
 	-Wno-unused-parameter \
 	-Wno-deprecated-declarations
 
@@ -87,7 +87,7 @@ CFLAGS_CC_Release := \
 	-std=c++17 \
 	-fexceptions \
 	-frtti \
-	-O2 \
+	-O3 \
 	-Wno-unused-parameter \
 	-Wno-deprecated-declarations
 

@@ -247,7 +247,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
         const r = await accuracyPerIteration({
           model: loaded.model,
           problem,
-          puzzles: testPuzzles(problem.id, size, p.count, p.seed ?? 0, p.csv) as Iterable<unknown> | AsyncIterable<unknown>,
+          puzzles: testPuzzles(problem.id, size, p.count, p.seed ?? 0, { csv: p.csv }) as Iterable<unknown> | AsyncIterable<unknown>,
           total: p.count,
           iterations: p.iterations,
           token,

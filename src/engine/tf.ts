@@ -4,6 +4,7 @@
  * Backend choice (issue #2, "Backends"):
  * - `gpu`    → @tensorflow/tfjs-node-gpu (CUDA), when installed and loadable;
  * - `native` → @tensorflow/tfjs-node (libtensorflow), when installed and loadable;
+ * - `torch`  → libtorch through our optional Node-API addon (native/, src/engine/backends/torch), when built;
  * - `wasm`   → @tensorflow/tfjs-backend-wasm (XNNPACK): the path that always works, offline included;
  * - `cpu`    → the pure-JS backend. ~1000× slower, so it is only used when asked for by name, never as a fallback.
  * `auto` tries gpu, native, then wasm.
@@ -23,11 +24,11 @@ import { createRequire } from 'node:module';
 
 export { tf };
 
-export type BackendPreference = 'auto' | 'gpu' | 'native' | 'wasm' | 'cpu';
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'gpu', 'native', 'wasm', 'cpu'];
+export type BackendPreference = 'auto' | 'gpu' | 'native' | 'torch' | 'wasm' | 'cpu';
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'gpu', 'native', 'torch', 'wasm', 'cpu'];
 
 export interface BackendInfo {
-  /** tfjs backend name: 'tensorflow' | 'wasm' | 'cpu' */
+  /** tfjs backend name: 'tensorflow' | 'torch' | 'wasm' | 'cpu' */
   name: string;
   /** what the user asked for */
   requested: BackendPreference;
@@ -74,6 +75,18 @@ async function useWasm(requested: BackendPreference): Promise<BackendInfo> {
 }
 
 /**
+ * libtorch kernels (issue #4). Loaded lazily: the module and its addon exist only where `npm run build:native` ran.
+ * libtorch threads itself (all cores by default), so gradient worker threads should stay at 1 with this backend.
+ */
+async function useTorch(requested: BackendPreference): Promise<BackendInfo> {
+  const { registerTorchBackend, TORCH_BACKEND_NAME } = await import('./backends/torch');
+  const torch = registerTorchBackend(); // throws, saying how to build the addon, when it is missing
+  if (!(await tf.setBackend(TORCH_BACKEND_NAME))) throw new Error('backend "torch" failed to initialise');
+  await tf.ready();
+  return { name: TORCH_BACKEND_NAME, requested, description: torch.description, customConvGrad: false };
+}
+
+/**
  * Initialise the backend once per process. Throws with a clear message when an explicitly requested backend
  * cannot be loaded (we never silently fall back to something 1000× slower).
  */
@@ -105,6 +118,9 @@ export async function initBackend(requested: BackendPreference = 'auto'): Promis
       info = await tryNative('@tensorflow/tfjs-node', 'native CPU');
       if (!info) throw new Error('backend "native" requested but @tensorflow/tfjs-node is not installed or not loadable');
       break;
+    case 'torch':
+      info = await useTorch(requested);
+      break;
     case 'wasm':
       info = await useWasm(requested);
       break;
@@ -126,6 +142,7 @@ export async function initBackend(requested: BackendPreference = 'auto'): Promis
 
 function matches(info: BackendInfo, requested: BackendPreference): boolean {
   return (requested === 'wasm' && info.name === 'wasm') || (requested === 'cpu' && info.name === 'cpu') ||
+    (requested === 'torch' && info.name === 'torch') ||
     ((requested === 'native' || requested === 'gpu') && info.name === 'tensorflow');
 }
 

@@ -53,6 +53,9 @@ export class EngineClient implements EngineApi, vscode.Disposable {
   private starting: Promise<void> | undefined;
   private stopping = false;
   private needsNewClient = false;
+  private restarting: Promise<void> = Promise.resolve();
+  /** the post-start work (info request, trace level, onDidRestart) of the latest start */
+  private running: Promise<void> = Promise.resolve();
   private crashes: number[] = [];
   private readonly listeners = new Map<string, { type: NotificationType<unknown>; handlers: Set<(p: unknown) => void> }>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -122,10 +125,16 @@ export class EngineClient implements EngineApi, vscode.Disposable {
   }
 
   /** Stop the engine (if running) and start a fresh one with the current settings. */
-  async restart(): Promise<void> {
-    await this.stop();
-    this.crashes = [];
-    await this.ready();
+  restart(): Promise<void> {
+    // Serialised: a settings change and the Restart command may ask at the same moment.
+    const run = async () => {
+      await this.stop();
+      this.crashes = [];
+      await this.ready();
+    };
+    const next = this.restarting.then(run, run);
+    this.restarting = next.catch(() => undefined);
+    return next;
   }
 
   /** The running engine's process id (tests kill it to check recovery). */
@@ -179,7 +188,7 @@ export class EngineClient implements EngineApi, vscode.Disposable {
     const client = new LanguageClient('deepThinking.engine', 'Deep Thinking Engine', { run, debug: run }, options);
     for (const [method, { type }] of this.listeners) client.onNotification(type, (p: unknown) => this.dispatch(method, p));
     client.onDidChangeState((e) => {
-      if (e.newState === State.Running && client === this.client) void this.onRunning();
+      if (e.newState === State.Running && client === this.client) this.running = this.onRunning();
     });
     return client;
   }
@@ -238,6 +247,7 @@ export class EngineClient implements EngineApi, vscode.Disposable {
     this.log.info(`starting engine (${s.nodePath ? `Node ${s.nodePath}` : "the extension host's Node"}, backend ${s.backend})`);
     try {
       await this.client.start();
+      await this.running;
     } catch (e) {
       this.needsNewClient = true;
       const why = e instanceof Error ? e.message : String(e);

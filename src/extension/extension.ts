@@ -41,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): DeepThinkingApi {
     ...registerPuzzlePanels(deps),
     ...SidebarViewProvider.register(deps),
   );
+  context.subscriptions.push(engineStatusItem(engine));
   log.info(`Deep Thinking Lab ${context.extension.packageJSON.version} activated (VS Code ${vscode.version})`);
   // Start the engine now (it also serves .maze diagnostics); the model list follows its start.
   engine.ready().catch((e) => {
@@ -48,6 +49,28 @@ export function activate(context: vscode.ExtensionContext): DeepThinkingApi {
     void vscode.window.showErrorMessage(errorMessage(e), 'Show Log').then((a) => a && log.show());
   });
   return { engine, models, runs, mazeEditors, log };
+}
+
+/** A status bar item with the engine's state and backend; clicking it shows the log. */
+function engineStatusItem(engine: EngineClient): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('deepThinking.engine', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'Deep Thinking Engine';
+  item.command = 'deepThinking.showLog';
+  const show = (icon: string, text: string, tooltip: string) => {
+    item.text = `$(${icon}) ${text}`;
+    item.tooltip = tooltip;
+    item.show();
+  };
+  show('loading~spin', 'Deep Thinking', 'Deep Thinking engine: starting…');
+  const subs = [
+    engine.onDidRestart(() => {
+      const i = engine.info;
+      show('circuit-board', `Deep Thinking: ${i?.backendName ?? 'running'}`, i ? `Deep Thinking engine (pid ${i.pid}, Node ${i.node})\nBackend: ${i.backend}\nClick to show the log.` : 'Deep Thinking engine running');
+    }),
+    engine.onDidCrash(() => show('sync~spin', 'Deep Thinking: restarting', 'The engine stopped unexpectedly and is restarting. Click to show the log.')),
+  ];
+  engine.ready().catch((e) => show('error', 'Deep Thinking: engine failed', `${errorMessage(e)}\nClick to show the log; fix the setting, then run Deep Thinking: Restart Engine.`));
+  return vscode.Disposable.from(item, ...subs);
 }
 
 export function deactivate(): void {

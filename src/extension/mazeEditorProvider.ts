@@ -139,6 +139,11 @@ export class MazeEditorSession implements vscode.Disposable {
         if (e.document === document && e.contentChanges.length) this.documentChanged();
       }),
       deps.engine.onDidRestart(() => this.engineStarts++),
+      // A hidden page is destroyed (retainContextWhenHidden is off) and handshakes again when shown: until then,
+      // messages would be lost, so commands queue.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.pageReady = false;
+      }),
     );
     this.registerHandlers();
   }

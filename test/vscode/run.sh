@@ -96,8 +96,10 @@ if [ "$MODE" = vsix ] && [ "$ONLY" != exthost ]; then
   VSIX=$RUN/extension.vsix
   (cd "$EXT_DIR" && "$REPO/node_modules/.bin/vsce" package --no-dependencies --skip-license --allow-missing-repository \
      -o "$VSIX" </dev/null >"$RUN/vsce.log" 2>&1) || { cat "$RUN/vsce.log" >&2; fail "vsce package in $EXT_DIR"; }
-  echo "vscode: packaged $(unzip -Z1 "$VSIX" | grep -c '^extension/') files, $(du -k "$VSIX" | cut -f1) KiB"
-  if unzip -Z1 "$VSIX" | grep -qE '^extension/(test/vscode/\.cache|node_modules|\.tmp)/'; then
+  # python3 (a setup-system.sh package) lists the zip, so unzip need not be installed
+  VSIX_FILES=$(python3 -c 'import sys,zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$VSIX")
+  echo "vscode: packaged $(grep -c '^extension/' <<<"$VSIX_FILES") files, $(du -k "$VSIX" | cut -f1) KiB"
+  if grep -qE '^extension/(test/vscode/\.cache|node_modules|\.tmp)/' <<<"$VSIX_FILES"; then
     echo "vscode: warning: the .vsix holds test/vscode/.cache, node_modules or .tmp files; fix .vscodeignore" >&2
   fi
   "${CS[@]}" --install-extension "$VSIX" </dev/null >"$RUN/install-extension.log" 2>&1 \
@@ -140,12 +142,15 @@ stop_server() {
 }
 trap stop_server EXIT
 ORIGIN=http://127.0.0.1:$PORT
-for _ in $(seq 1 300); do
-  curl -sf -o /dev/null "$ORIGIN/healthz" && break
+healthy() { # node's fetch rather than curl, which a bare image may lack
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$ORIGIN/healthz"
+}
+for _ in $(seq 1 150); do
+  healthy && break
   kill -0 "$CS_PID" 2>/dev/null || { cat "$RUN/code-server.log" >&2; fail "code-server exited at start"; }
   sleep 0.1
 done
-curl -sf -o /dev/null "$ORIGIN/healthz" || { cat "$RUN/code-server.log" >&2; fail "code-server not answering on $ORIGIN"; }
+healthy || { cat "$RUN/code-server.log" >&2; fail "code-server not answering on $ORIGIN"; }
 phase_done server-start
 echo "vscode: code-server $ORIGIN (pid $CS_PID), extension $EXT_DIR, mode $MODE"
 

@@ -19,9 +19,11 @@ import { SparseThinker } from '../infer/sparseThinker';
 import { floodFillNet } from '../infer/floodFillNet';
 import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
 import { ortKernels } from '../infer/ortBackend';
+import { loadModel } from '../checkpoint';
 import type { TileKernels } from '../infer/tileKernels';
 
 export type SolvePath = 'dense' | 'sparse' | 'ort';
+export const SOLVE_PATHS: readonly SolvePath[] = ['dense', 'sparse', 'ort'];
 
 export interface SolveBenchOptions {
   /** maze size n (units, odd); the image is (2n+6)² pixels */
@@ -30,8 +32,11 @@ export interface SolveBenchOptions {
   iterations: number | 'auto';
   /** width of the random-weight net when no model is given (default 32) */
   width?: number;
-  /** a loaded net (e.g. the bundled checkpoint), 'random' (seeded, PyTorch-style init), or 'flood-fill' (floodFillNet.ts) */
-  modelSpec?: DTNet | 'random' | 'flood-fill';
+  /**
+   * 'random' (default: seeded, PyTorch-style init), 'flood-fill' (floodFillNet.ts: a thin front, not a solver),
+   * a model spec for loadModel (checkpoint directory, .pth file or bundled model name), or a loaded net.
+   */
+  modelSpec?: DTNet | string;
   seed?: number;
   /** sparse only: see SparseThinkerOptions.tolerance (default 0 = exact) */
   tolerance?: number;
@@ -52,6 +57,9 @@ export interface SolveBenchOptions {
   /** rss sampling period in ms (default 250) */
   sampleMs?: number;
   log?: (line: string) => void;
+  /** progress lines every `progressMs` (default 5 s) while thinking; also receives the `log` lines */
+  onProgress?: (line: string) => void;
+  progressMs?: number;
 }
 
 export interface SolveBenchResult {
@@ -66,6 +74,8 @@ export interface SolveBenchResult {
   iterations: number;
   haltedBy: 'iterations' | 'fixed-point' | 'stable' | 'max-iterations';
   ms: number;
+  /** CPU time (user + system, all threads) the process used while thinking: on a shared machine wall time lies */
+  cpuMs: number;
   msPerIteration: number;
   iterationsPerSecond: number;
   /** FLOPs the dense computation would need per iteration (step + head), in GFLOP */
@@ -103,8 +113,12 @@ class Trace<T> {
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchResult> {
-  const log = opts.log ?? (() => undefined);
+  const log = (line: string) => {
+    opts.log?.(line);
+    opts.onProgress?.(line);
+  };
   const path = opts.path ?? 'sparse';
+  if (!SOLVE_PATHS.includes(path)) throw new Error(`unknown solve path "${path}"; expected ${SOLVE_PATHS.join(', ')}`);
   const seed = opts.seed ?? 1;
   const fixed = opts.iterations === 'auto' ? undefined : opts.iterations;
   if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1)) throw new RangeError(`iterations must be a positive integer or 'auto', got ${opts.iterations}`);
@@ -127,11 +141,19 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   } else if (spec === 'flood-fill') {
     net = floodFillNet(opts.width ?? 32);
     modelName = `flood-fill DT-recall width ${net.arch.width} (hand-built; not a path solver)`;
+  } else if (typeof spec === 'string') {
+    const loaded = await loadModel(spec);
+    net = loaded.model;
+    if (loaded.meta.problem !== 'mazes') {
+      net.dispose();
+      throw new Error(`${loaded.path}: a ${loaded.meta.problem} model cannot solve mazes`);
+    }
+    modelName = `${loaded.meta.name ?? spec} (${net.arch.kind} width ${net.arch.width})`;
   } else {
     net = spec;
     modelName = `${net.arch.kind} width ${net.arch.width}`;
   }
-  const ownsNet = spec === 'random' || spec === 'flood-fill';
+  const ownsNet = typeof spec === 'string';
 
   const w = net.arch.width;
   const macsPerPixel = 9 * ((w + 3) * w + 4 * w * w) + 9 * (w * 32 + 32 * 8 + 8 * 2);
@@ -151,7 +173,24 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   let backend: string;
   let threads: number;
 
+  // Engine selection (which may time a few calibration steps) happens before the clock starts.
+  let kernels: TileKernels | undefined;
+  if (path === 'ort') kernels = await ortKernels(net);
+  else if (path === 'sparse') kernels = (await pickKernels(net, { engine: opts.engine ?? 'auto', log })).kernels;
+
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const progressMs = opts.progressMs ?? 5000;
+  let lastProgress = 0;
+  const progress = (iteration: number, activeFraction: number) => {
+    const now = performance.now() - t0;
+    if (!opts.onProgress || now - lastProgress < progressMs) return;
+    lastProgress = now;
+    opts.onProgress(
+      `iteration ${iteration}: ${((1000 * iteration) / now).toFixed(1)} it/s, active ${(100 * activeFraction).toFixed(1)} %, ` +
+        `rss ${mb(process.memoryUsage.rss())} MB, ${(now / 1000).toFixed(0)} s`,
+    );
+  };
   const sample = (iteration: number) => {
     const now = performance.now() - t0;
     if (now - lastSample < sampleMs) return;
@@ -185,14 +224,13 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
           class1 = next;
         }
         sample(s.iteration);
+        progress(s.iteration, 1);
       }
     } finally {
       x.dispose();
     }
   } else {
-    let kernels: TileKernels;
-    if (path === 'ort') kernels = await ortKernels(net);
-    else kernels = (await pickKernels(net, { engine: opts.engine ?? 'auto', log })).kernels;
+    if (!kernels) throw new Error(`no kernels for path ${path}`); // unreachable: paths are checked above
     backend = kernels.name;
     threads = kernels.threads;
     const thinker = new SparseThinker(net, kernels, enc.data, H, W,
@@ -211,6 +249,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
           stable = thinker.flips === 0 ? stable + 1 : 0;
         }
         sample(st.iteration);
+        progress(st.iteration, st.activeFraction);
         if (fixed === undefined) {
           // With tolerance ≤ 0, no active tile left means an exact fixed point: thinking longer changes nothing.
           if (st.nextActiveTiles === 0) {
@@ -229,6 +268,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     }
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   lastSample = -Infinity;
   sample(iterations);
   const tensorLeak = tf.memory().numTensors - tensorsBefore;
@@ -246,6 +286,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     iterations,
     haltedBy,
     ms: Math.round(ms),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     msPerIteration: ms / Math.max(1, iterations),
     iterationsPerSecond: (1000 * iterations) / ms,
     denseGflopPerIteration: denseGflop,
@@ -272,7 +313,7 @@ export function formatSolveBench(r: SolveBenchResult): string {
   const rssMax = Math.max(...r.rssTrace.map((p) => p.rssMB));
   return [
     `maze ${r.size}×${r.size} (${r.image[0]}×${r.image[1]} px), ${r.model}, path ${r.path}, backend ${r.backend}, ${r.threads} thread(s)`,
-    `${r.iterations} iterations (${r.haltedBy}) in ${(r.ms / 1000).toFixed(2)} s: ${r.msPerIteration.toFixed(2)} ms/iteration, ` +
+    `${r.iterations} iterations (${r.haltedBy}) in ${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s): ${r.msPerIteration.toFixed(2)} ms/iteration, ` +
       `${r.iterationsPerSecond.toFixed(1)} it/s, ${r.effectiveGflops.toFixed(1)} dense-equivalent GFLOP/s (${r.denseGflopPerIteration.toFixed(3)} GFLOP/iteration dense)`,
     `active fraction mean ${(100 * r.activeFractionMean).toFixed(1)} % (computed ${r.computedPixelRatioMean.toFixed(2)}× the image per iteration); rss ${rssMin}–${rssMax} MB over the run, peak ${r.peakRssMB} MB; tensor leak ${r.tensorLeak}`,
     `correct vs BFS: ${r.correctVsBFS}`,

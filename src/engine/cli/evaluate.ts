@@ -5,7 +5,7 @@
 import { loadModel } from '../checkpoint';
 import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
 import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
-import { readPuzzles } from '../data/chess';
+import { datasets } from '../data/datasets';
 import { solveBatch } from './predict';
 import type { Output } from './output';
 
@@ -27,14 +27,13 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
   const { model, meta } = await loadModel(o.model);
   try {
     const problem = getProblem(o.problem ?? meta.problem);
-    const size = o.size ?? o.length ?? (problem.id === 'chess' ? 0 : undefined);
-    if (size === undefined) throw new Error(`eval: give --${problem.id === 'mazes' ? 'size' : 'length'} for ${problem.id}`);
-    if (problem.id === 'chess' && !o.csv) throw new Error('eval: chess needs --csv FILE (e.g. lichess_puzzles_test.csv)');
-    const puzzles =
-      problem.id === 'chess'
-        ? readPuzzles(o.csv!, { limit: o.count, minRating: o.minRating, maxRating: o.maxRating })
-        : testPuzzles(problem.id, size, o.count, o.seed);
-    const base = { model: o.model, problem: problem.id, size: problem.id === 'chess' ? undefined : size, count: o.count, seed: o.seed };
+    const dataset = datasets[problem.id];
+    const size = dataset.sizeName ? (o.size ?? o.length) : 0;
+    if (size === undefined) throw new Error(`eval: give --${dataset.sizeName} for ${problem.id}`);
+    if (!dataset.sizeName && !o.csv) throw new Error(`eval: ${problem.id} puzzles come from a file; give --csv FILE`);
+    const puzzles = testPuzzles(problem.id, size, o.count, o.seed, { csv: o.csv, minRating: o.minRating, maxRating: o.maxRating });
+    const where = dataset.sizeName ? `${dataset.sizeName} ${size}` : o.csv;
+    const base = { model: o.model, problem: problem.id, ...(dataset.sizeName ? { size } : { csv: o.csv }), count: o.count, seed: o.seed };
 
     if (o.iterations === 'auto') {
       await evalHalting(out, model, problem, puzzles, o, base);
@@ -55,7 +54,7 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
     out.record(
       { ...base, evaluated: r.total, iterations: r.iterations, accuracy, maxConfidenceAccuracy: r.maxConfidenceAccuracy },
       [
-        `${problem.id} ${problem.id === 'chess' ? o.csv : `size ${size}`}: ${r.total} puzzles, seed ${o.seed}`,
+        `${problem.id} ${where}: ${r.total} puzzles, seed ${o.seed}`,
         ...r.iterations.map((it, k) => `  iteration ${String(it).padStart(5)}: ${(100 * r.accuracy[k]).toFixed(1)}%`),
         `  max-confidence selection: ${(100 * r.maxConfidenceAccuracy).toFixed(1)}% (mean iteration ${r.meanMaxConfidenceIteration.toFixed(1)})`,
       ].join('\n'),

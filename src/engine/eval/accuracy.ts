@@ -20,9 +20,7 @@ import type { Architecture } from '../../shared/architecture';
 import type { EvaluateCurve } from '../../shared/protocol/engine';
 import { batchCorrect, encodeBatches, type Batch, type Problem, type ProblemId } from '../../shared/problems/problem';
 import { deriveSeed } from '../../shared/rng';
-import { mazeStream } from '../data/mazes';
-import { generatePrefixSums } from '../data/prefixSums';
-import { readPuzzles } from '../data/chess';
+import { datasets } from '../data/datasets';
 import { isCancelled, Yielder, type CancellationLike } from './cancellation';
 import { class1Tensor, meanConfidenceTensor } from './halting';
 
@@ -247,15 +245,12 @@ export function testSeed(seed: number, size: number): number {
  * A lazily generated test set: mazes of `size`, or prefix-sum strings of `size` bits, from testSeed(seed, size);
  * chess reads the first `count` puzzles of `csv` (size ignored).
  */
-export function testPuzzles(problem: ProblemId, size: number, count: number, seed: number, csv?: string): Iterable<unknown> | AsyncIterable<unknown> {
-  const s = testSeed(seed, size);
-  switch (problem) {
-    case 'mazes':
-      return mazeStream(size, s, { count });
-    case 'prefix-sums':
-      return generatePrefixSums(size, count, s);
-    case 'chess':
-      if (!csv) throw new RangeError('chess evaluation needs a puzzle CSV (Lichess format)');
-      return readPuzzles(csv, { limit: count });
-  }
+export function testPuzzles(
+  problem: ProblemId,
+  size: number,
+  count: number,
+  seed: number,
+  file?: { csv?: string; minRating?: number; maxRating?: number },
+): Iterable<unknown> | AsyncIterable<unknown> {
+  return datasets[problem].stream({ size, count, seed: testSeed(seed, size), ...file });
 }

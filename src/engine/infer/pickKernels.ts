@@ -48,6 +48,15 @@ export async function pickKernels(net: DTNet, opts: PickOptions = {}): Promise<P
     log(reason);
     return { kernels: k, reason, timings: {} };
   }
+  // The winner depends on the machine and the net's shape, not its weights: calibrate once per process and shape.
+  const key = `${net.arch.kind}:${net.arch.width}:${net.arch.blocks}:${opts.threads ?? 'all'}`;
+  const known = decided.get(key);
+  if (known) {
+    const k = known.engine === 'ort' ? await ortKernels(net, { threads: opts.threads }) : tfjsKernels(net);
+    const reason = `thinking engine: ${k.name} (${known.reason})`;
+    log(reason);
+    return { kernels: k, reason, timings: known.timings };
+  }
   const candidates: TileKernels[] = [tfjsKernels(net)];
   let ortProblem = '';
   try {
@@ -79,5 +88,8 @@ export async function pickKernels(net: DTNet, opts: PickOptions = {}): Promise<P
     Object.entries(timings).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(', ') +
     ` per ${n}×${p}×${p} step${ortProblem}`;
   log(reason);
+  decided.set(key, { engine: best!.name.startsWith('onnxruntime') ? 'ort' : 'tfjs', reason: 'measured earlier in this process', timings });
   return { kernels: best!, reason, timings };
 }
+
+const decided = new Map<string, { engine: 'ort' | 'tfjs'; reason: string; timings: Record<string, number> }>();

@@ -81,6 +81,7 @@ export class SparseThinker {
   private iter = 0;
   private started = false;
   private lastFlips = 0;
+  private readonly scratchPool = new Map<string, Float32Array>();
 
   /**
    * x: one input image [H,W,inChannels] channels-last (e.g. mazeProblem.encode(grid).data). The thinker keeps a
@@ -251,8 +252,8 @@ export class SparseThinker {
       for (let s = 0; s < group.length; s += per) {
         const chunk = group.slice(s, s + per);
         const n = chunk.length;
-        const bx = gather.x ? new Float32Array(n * h * w * this.inChannels) : undefined;
-        const bt = gather.thought ? new Float32Array(n * h * w * this.channels) : undefined;
+        const bx = gather.x ? this.scratch('x', n * h * w * this.inChannels) : undefined;
+        const bt = gather.thought ? this.scratch('thought', n * h * w * this.channels) : undefined;
         chunk.forEach(({ patch }, k) => {
           if (bx) gatherRect(this.x, this.width, this.inChannels, patch, bx, k * h * w * this.inChannels);
           if (bt) gatherRect(this.thought, this.width, this.channels, patch, bt, k * h * w * this.channels);
@@ -269,6 +270,22 @@ export class SparseThinker {
     }
     await consume(outs);
     return recomputed;
+  }
+
+  /**
+   * Reusable input buffers, one per role and length: kernels are awaited one at a time and never keep their inputs
+   * (tfjs copies them into its own memory; ORT is done with them when run() resolves), so the next batch may
+   * overwrite them. This keeps the garbage per iteration down to the kernels' outputs.
+   */
+  private scratch(role: 'x' | 'thought', length: number): Float32Array {
+    const key = `${role}:${length}`;
+    let b = this.scratchPool.get(key);
+    if (!b) {
+      // A handful of shapes occur (≤ 9 patch shapes × full/last chunk); drop everything if that is ever exceeded.
+      if (this.scratchPool.size > 64) this.scratchPool.clear();
+      this.scratchPool.set(key, (b = new Float32Array(length)));
+    }
+    return b;
   }
 }
 

@@ -28,7 +28,7 @@ import { generatePrefixSums } from '../data/prefixSums';
 import { generateMazes } from '../data/mazes';
 import { readPuzzles } from '../data/chess';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
-import { loadCheckpoint, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
 import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';
@@ -390,16 +390,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   // ---- resume or start
   let c = resolveTrainConfig(config);
   let saved = config.resume && lastDir ? readTrainState(lastDir) : undefined;
-  let resumedModel: DTNet | undefined;
   if (saved) {
     // The weights and the train state are written one after the other: check they belong together.
-    const ck = await loadCheckpoint(lastDir!);
-    if (ck.meta.training.globalStep !== saved.state.globalStep) {
-      ck.model.dispose();
-      log(`${lastDir}: weights (step ${String(ck.meta.training.globalStep)}) and ${STATE_FILE} (step ${saved.state.globalStep}) disagree; not resuming`);
+    const ckStep = (await readCheckpointMeta(lastDir!)).training.globalStep;
+    if (ckStep !== saved.state.globalStep) {
+      log(`${lastDir}: weights (step ${String(ckStep)}) and ${STATE_FILE} (step ${saved.state.globalStep}) disagree; not resuming`);
       saved = undefined;
-    } else {
-      resumedModel = ck.model;
     }
   }
   if (config.resume && !saved) log(`no resumable state in ${lastDir ?? '(no outDir)'}; starting a new run`);
@@ -423,15 +419,29 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   // ---- model and optimizer
   let model: DTNet;
-  if (resumedModel) {
-    model = resumedModel;
+  if (saved) {
+    model = (await loadCheckpoint(lastDir!)).model;
   } else {
     const initRng = new Rng(deriveSeed(c.seed, SEED.init));
     model = createModel(arch, () => initRng.next());
   }
   const groups = c.lrThrottle ? throttleGroups(model.weights.keys(), c.maxIters) : [];
   const optimizer = new Optimizer(model.weights, { kind: c.optimizer, weightDecay: c.weightDecay, clipNorm: c.clip }, groups);
-  if (saved) optimizer.importState(saved.optimizer);
+  let workers: GradientWorkers | undefined;
+  const release = async () => {
+    await workers?.close();
+    model.dispose();
+    optimizer.dispose();
+  };
+  try {
+    if (saved) optimizer.importState(saved.optimizer);
+    return await runEpochs();
+  } catch (e) {
+    await release();
+    throw e;
+  }
+
+  async function runEpochs(): Promise<TrainResult> {
 
   const st: Omit<TrainState, 'optimizer'> = saved
     ? { ...saved.state, config: c }
@@ -507,7 +517,6 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   try {
     while (st.epoch < c.epochs) {
       const order = new Rng(deriveSeed(deriveSeed(c.seed, SEED.shuffle), st.epoch)).shuffle(Array.from(trainSet.keys()));
-      let lr = learningRate(schedule, st.epoch, st.globalStep);
       for (; st.stepInEpoch < stepsPerEpoch; st.stepInEpoch++) {
         if (isCancelled(hooks.token)) {
           log(`cancelled at epoch ${st.epoch + 1}, step ${st.globalStep}`);
@@ -518,7 +527,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const idx = order.slice(st.stepInEpoch * c.batchSize, (st.stepInEpoch + 1) * c.batchSize);
         const puzzles = idx.map((i) => trainSet[i]);
         const batch = encodeBatch(problem, puzzles);
-        lr = learningRate(schedule, st.epoch, st.globalStep);
+        const lr = learningRate(schedule, st.epoch, st.globalStep);
         const draw = drawNK(c.maxIters, new Rng(deriveSeed(deriveSeed(c.seed, SEED.draw), st.globalStep)));
         const r = await trainStep(model, batch, { optimizer, lr, alpha: c.alpha, maxIters: c.maxIters, draw, workers });
         if (!Number.isFinite(r.loss)) {
@@ -547,6 +556,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       }
 
       // ---- validation (a cancellation here leaves stepInEpoch = stepsPerEpoch: the resume validates first)
+      const lr = learningRate(schedule, st.epoch, Math.max(0, st.globalStep - 1)); // the epoch's last step's
       const valAccuracy = await validate(valSet, c.maxIters);
       const extrapolationAccuracy = extrapSet && valAccuracy !== undefined ? await validate(extrapSet, c.valIters!) : undefined;
       if (valAccuracy === undefined || (extrapSet && extrapolationAccuracy === undefined)) {

@@ -8,7 +8,6 @@ import { describe, it, before } from 'mocha';
 import type { DeepThinkingApi } from '../../../src/extension/extension';
 import type { MazeEditorSession } from '../../../src/extension/mazeEditorProvider';
 import type { SolveSummary } from '../../../src/shared/protocol/webview/mazeEditor';
-import { InfoRequest } from '../../../src/shared/protocol/engine';
 import { parseMaze } from '../../../src/shared/mazeFormat';
 import { solveMaze } from '../../../src/shared/problems/maze';
 
@@ -72,7 +71,10 @@ describe('Deep Thinking Lab in VS Code', function () {
   });
 
   it('starts the engine process and answers info', async () => {
-    const info = await api.engine.request(InfoRequest, undefined as void);
+    const pid = await api.engine.pid();
+    const info = api.engine.info;
+    assert.ok(info, 'the client asked the engine for its info when it started');
+    assert.strictEqual(info.pid, pid);
     assert.strictEqual(info.protocolVersion, 1);
     assert.ok(info.pid > 0 && info.pid !== process.pid, 'the engine runs in its own process');
     assert.match(info.backend, /wasm|native|CUDA/);
@@ -225,6 +227,21 @@ describe('Deep Thinking Lab in VS Code', function () {
     void doc;
   });
 
+  it('deepThinking.engine.nodePath picks the Node that runs the engine; a bad path is a clear error', async () => {
+    const config = vscode.workspace.getConfiguration('deepThinking');
+    try {
+      await config.update('engine.nodePath', process.execPath, vscode.ConfigurationTarget.Global);
+      await api.engine.restart();
+      assert.strictEqual(api.engine.info?.node, process.version);
+      await config.update('engine.nodePath', '/nonexistent/node', vscode.ConfigurationTarget.Global);
+      await assert.rejects(api.engine.restart(), /failed to start.*deepThinking\.engine\.nodePath.*\/nonexistent\/node/s);
+    } finally {
+      await config.update('engine.nodePath', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await api.engine.restart();
+    assert.ok((await api.engine.pid()) > 0, 'the engine is back with the default Node');
+  });
+
   it('a training run resumes from its last checkpoint after an engine crash', async () => {
     const name = 'resume-run';
     const firstProgress = nextEvent(api.runs.onDidProgress, 'training progress', 120_000);
@@ -245,6 +262,9 @@ describe('Deep Thinking Lab in VS Code', function () {
     const crashed = nextEvent(api.engine.onDidRestart, 'the restart', 120_000);
     process.kill(await api.engine.pid(), 'SIGKILL');
     await crashed;
+    // The first progress after the restart continues the run: a fresh start would report epoch 1 again.
+    const resumed = await nextEvent(api.runs.onDidProgress, 'progress after the restart', 120_000);
+    assert.ok(resumed.epoch >= 2, `training restarted from epoch ${resumed.epoch} instead of resuming`);
     const result = await training;
     assert.ok(result, 'the run finished after the crash');
     assert.strictEqual(result.cancelled, false);

@@ -106,7 +106,10 @@ test('a bad .maze shows its errors in the editor and in Problems', async () => {
 
 test('the Deep Thinking side panel opens from the activity bar', async () => {
   await wb.page.locator('.activitybar a[aria-label^="Deep Thinking"], .activitybar .action-item[aria-label^="Deep Thinking"]').first().click();
-  await wb.page.locator('.pane-header', { hasText: 'Models & Curves' }).waitFor({ timeout: 30000 });
+  // With a single view the pane header is hidden; the side bar's title names the container.
+  await wb.page.locator('.part.sidebar .composite.title', { hasText: /Deep Thinking/i }).waitFor({ timeout: 30000 });
+  // Webview iframes live in an overlay outside the side bar's DOM: find the page by its entry name.
+  await findWebviewFrame(wb.page, 'body[data-entry="sidebar"]');
   await wb.page.waitForTimeout(2000);
   await screenshot(wb.page, 'side-panel');
 });

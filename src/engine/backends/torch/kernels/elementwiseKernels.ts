@@ -3,7 +3,7 @@
  * few with attributes. Output shapes and dtypes follow tfjs (broadcast shape; comparisons → bool; float functions
  * of ints → float32) and are passed to the addon, which casts when libtorch's own promotion differs.
  */
-import { backend_util, upcastType, type DataType, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, upcastType, type DataType, type KernelConfig } from '@tensorflow/tfjs-core';
 import { dtypeCode, type TorchAddon } from '../nativeAddon';
 import { kernel, listInputs } from './kernel';
 
@@ -82,5 +82,3 @@ export function elementwiseKernels(addon: TorchAddon): KernelConfig[] {
   );
   return configs;
 }
-
-export type { TensorInfo };

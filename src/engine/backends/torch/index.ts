@@ -1,0 +1,61 @@
+/**
+ * The optional 'torch' backend (issue #4): tfjs kernels run by libtorch through the Node-API addon in native/.
+ * The model stays the one TypeScript definition in src/engine/models; only the kernels change.
+ *
+ *   registerTorchBackend()      load the addon, set libtorch's threads, register backend 'torch' and its kernels
+ *   tf.setBackend('torch')      (done by src/engine/tf.ts for `--backend torch`)
+ *
+ * Throws a clear error (how to build the addon) when native/build/Release/dt_torch.node is missing.
+ */
+import { registerBackend, registerKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { loadTorchAddon, torchThreads, type TorchAddon } from './nativeAddon';
+import { TorchBackend } from './torchBackend';
+import { BACKEND_NAME } from './kernels/kernel';
+import { elementwiseKernels } from './kernels/elementwiseKernels';
+import { reduceKernels } from './kernels/reduceKernels';
+import { shapeKernels } from './kernels/shapeKernels';
+import { convKernels } from './kernels/convKernels';
+import { fallbackKernels } from './kernels/fallbackKernels';
+
+export { TorchBackend } from './torchBackend';
+export { BACKEND_NAME as TORCH_BACKEND_NAME } from './kernels/kernel';
+
+export interface TorchBackendInfo {
+  /** e.g. "libtorch 1.13.0 (oneDNN), 2 threads" */
+  description: string;
+  version: string;
+  threads: number;
+  /** kernels implemented natively */
+  nativeKernels: string[];
+  /** kernels that run on the cpu backend through copies */
+  fallbackKernels: string[];
+}
+
+let registered: TorchBackendInfo | undefined;
+
+/** The kernels implemented in libtorch. */
+export function nativeKernelConfigs(addon: TorchAddon): KernelConfig[] {
+  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon)];
+}
+
+/** Register backend 'torch' (once per thread). `threads`: libtorch intra-op threads (default: all cores). */
+export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo {
+  if (registered) return registered;
+  const addon = loadTorchAddon();
+  addon.setThreads(threads);
+  const native = nativeKernelConfigs(addon);
+  const names = new Set(native.map((k) => k.kernelName));
+  const fallback = fallbackKernels(names);
+  for (const k of [...native, ...fallback]) if (!getKernel(k.kernelName, BACKEND_NAME)) registerKernel(k);
+  // Priority below the defaults: never picked unless asked for by name.
+  registerBackend(BACKEND_NAME, () => new TorchBackend(addon), 0);
+  const info = addon.info();
+  registered = {
+    description: `libtorch ${info.version}${info.mkldnn ? ' (oneDNN)' : ''}, ${info.threads} thread(s), OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}`,
+    version: info.version,
+    threads: info.threads,
+    nativeKernels: [...names].sort(),
+    fallbackKernels: fallback.map((k) => k.kernelName).sort(),
+  };
+  return registered;
+}

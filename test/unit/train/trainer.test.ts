@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../../../src/engine/tf';
+import { loadCheckpoint, readCheckpointMeta } from '../../../src/engine/checkpoint';
+import { resumeDirFor, train, type TrainConfig, type TrainProgressEvent } from '../../../src/engine/train/trainer';
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'dt-train-'));
+}
+
+async function lastWeights(outDir: string): Promise<Map<string, Float32Array>> {
+  const { model } = await loadCheckpoint(resumeDirFor(outDir));
+  const w = await model.exportWeights();
+  model.dispose();
+  return w;
+}
+
+/** 32 training strings of 6 bits, batch 8: 4 steps per epoch, 8 in all. */
+const tiny = (outDir: string): TrainConfig => ({
+  problem: 'prefix-sums', size: 6, trainSize: 40, width: 8, maxIters: 4, epochs: 2, batchSize: 8, threads: 1, seed: 5,
+  warmupPeriod: 3, outDir,
+});
+
+test('resume after cancellation continues exactly like an uninterrupted run', async () => {
+  await initBackend('wasm');
+  const root = tmpDir();
+  try {
+    const full = await train(tiny(path.join(root, 'full')));
+    assert.equal(full.cancelled, false);
+    assert.equal(full.steps, 8);
+    assert.equal(full.epochsCompleted, 2);
+    const reference = await lastWeights(path.join(root, 'full'));
+
+    // Cancel mid-epoch (after step 3 of 4), and separately just before a validation (after step 4).
+    for (const stopAt of [3, 4]) {
+      const dir = path.join(root, `cut${stopAt}`);
+      const cancel = new AbortController();
+      const events: TrainProgressEvent[] = [];
+      const first = await train(tiny(dir), {
+        token: cancel.signal,
+        onProgress: (e) => {
+          events.push(e);
+          if (e.kind === 'step' && e.step === stopAt) cancel.abort();
+        },
+      });
+      assert.equal(first.cancelled, true);
+      assert.equal(first.steps, stopAt);
+      assert.equal(first.epochsCompleted, 0);
+      assert.ok(fs.existsSync(path.join(resumeDirFor(dir), 'train-state.json')), 'cancellation saves a resumable state');
+
+      const resumed = await train({ ...tiny(dir), resume: true });
+      assert.equal(resumed.resumed, true);
+      assert.equal(resumed.cancelled, false);
+      assert.equal(resumed.steps, 8);
+      // Same per-epoch numbers (loss, accuracy, validation) and bit-identical final weights.
+      assert.deepEqual(
+        resumed.history.map(({ seconds: _s, ...r }) => r),
+        full.history.map(({ seconds: _s, ...r }) => r),
+      );
+      const w = await lastWeights(dir);
+      for (const [name, ref] of reference) assert.deepEqual(Array.from(w.get(name)!), Array.from(ref), `${name} (stopped at step ${stopAt})`);
+      assert.equal(resumed.bestEpoch, full.bestEpoch);
+      assert.deepEqual(Array.from(resumed.bestWeights!.get('head.4.weight')!), Array.from(full.bestWeights!.get('head.4.weight')!));
+    }
+
+    // The best checkpoint is outDir itself, self-describing.
+    const meta = await readCheckpointMeta(path.join(root, 'full'));
+    assert.equal(meta.problem, 'prefix-sums');
+    assert.equal(meta.seed, 5);
+    assert.equal(meta.training.alpha, 1);
+    assert.equal(meta.metrics.epoch, full.bestEpoch);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('progress events: steps count up to totalSteps, one epoch event per epoch with validation accuracy', async () => {
+  await initBackend('wasm');
+  const events: TrainProgressEvent[] = [];
+  const r = await train({ ...tiny(''), outDir: undefined, valSize: 8 }, { onProgress: (e) => events.push(e) });
+  const steps = events.filter((e) => e.kind === 'step');
+  const epochs = events.filter((e) => e.kind === 'epoch');
+  assert.deepEqual(steps.map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(steps.every((e) => e.totalSteps === 8 && e.epochs === 2 && e.lr > 0 && e.throughput > 0 && e.loss > 0));
+  assert.ok(steps.every((e) => e.accuracy >= 0 && e.accuracy <= 1));
+  assert.deepEqual(epochs.map((e) => e.epoch), [1, 2]);
+  assert.ok(epochs.every((e) => e.valAccuracy !== undefined && e.extrapolationAccuracy !== undefined));
+  // The lr warms up over the first steps (warmupPeriod 3 steps in this config).
+  assert.ok(steps[0].lr < steps[1].lr && steps[1].lr < steps[2].lr && steps[3].lr === 1e-3);
+  // Selection uses the bigger puzzles when valSize is given.
+  assert.equal(r.bestMetric, Math.max(...r.history.map((h) => h.extrapolationAccuracy!)));
+  assert.equal(r.lastDir, undefined);
+});
