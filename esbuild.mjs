@@ -7,12 +7,14 @@
 //   dist/wasm/*.wasm    the tfjs wasm binaries
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const optional = (p) => existsSync(p);
+// A production build (what `npm run package` ships) starts from an empty dist/, so no stale source maps ride along.
+if (production) rmSync('dist', { recursive: true, force: true });
 
 const nodeEntries = {
   extension: 'src/extension/extension.ts',

@@ -28,6 +28,7 @@ import {
 import type { ExtensionDeps } from './deps';
 import { errorMessage, isConnectionLost } from './engineErrors';
 import { mazeEditToLines } from './mazeEdits';
+import { parseMazeDocument } from '../shared/mazeFormat';
 import { readSettings, onSettingsChange } from './settings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -109,6 +110,8 @@ export class MazeEditorSession implements vscode.Disposable {
   /** the engine start the solve state lives in (a restarted engine has lost it) */
   private solvedIn: number | undefined;
   private engineStarts = 0;
+  /** "rows×cols" of the maze the live thought grew on */
+  private solvedShape: string | undefined;
   private docTimer: ReturnType<typeof setTimeout> | undefined;
   /** the last solve or intervention result (tests read it) */
   lastResult: SolveSummary | undefined;
@@ -191,6 +194,7 @@ export class MazeEditorSession implements vscode.Disposable {
   private modelName(): string | undefined {
     const spec = this.deps.models.selected('mazes');
     if (!spec) return undefined;
+    // ModelRegistry knows display names; a bare ModelRegistryApi (tests) falls back to the spec's base name.
     const summary = (this.deps.models as { selectedSummary?: (p: 'mazes') => { name: string } | undefined }).selectedSummary?.('mazes');
     return summary?.name ?? path.basename(spec);
   }
@@ -267,12 +271,13 @@ export class MazeEditorSession implements vscode.Disposable {
     const token = this.newToken();
     await this.deps.engine.ready();
     const startedIn = this.engineStarts;
+    const text = this.document.getText();
     const result = await this.deps.engine.request(
       SolveRequest,
       {
         sessionId: this.id,
         model,
-        input: { problem: 'mazes', text: this.document.getText() },
+        input: { problem: 'mazes', text },
         iterations: iterations ?? s.iterations,
         maxFps: s.maxFps,
         maxFrameCells: s.maxFrameCells,
@@ -280,13 +285,16 @@ export class MazeEditorSession implements vscode.Disposable {
       token,
     );
     this.solvedIn = startedIn;
+    this.solvedShape = gridShape(text);
     return this.finish(result, model);
   }
 
   async intervene(iv: PageIntervention, iterations?: SolveIterations): Promise<SolveSummary> {
-    // The engine lost the hidden state if it restarted since the solve: start over with the current maze.
-    if (this.solvedIn === undefined || this.solvedIn !== this.engineStarts) {
-      this.deps.log.info(`maze editor: no live solve state for ${path.basename(this.document.fileName)}; solving from scratch`);
+    // The engine lost the hidden state if it restarted since the solve, and a thought only fits the grid size it
+    // grew on (a resized maze cannot swap in): start over with the current maze then.
+    const resized = iv.kind === 'swapInput' && gridShape(this.document.getText()) !== this.solvedShape;
+    if (this.solvedIn === undefined || this.solvedIn !== this.engineStarts || resized) {
+      this.deps.log.info(`maze editor: no usable solve state for ${path.basename(this.document.fileName)}${resized ? ' (the maze was resized)' : ''}; solving from scratch`);
       return this.solve(iterations);
     }
     const model = this.requireModel();
@@ -336,4 +344,10 @@ export class MazeEditorSession implements vscode.Disposable {
     this.deps.engine.notify?.(DisposeSessionNotification, { sessionId: this.id });
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** "rows×cols" of a maze text, or undefined when it does not parse. */
+function gridShape(text: string): string | undefined {
+  const g = parseMazeDocument(text).grid;
+  return g ? `${g.rows}×${g.cols}` : undefined;
 }

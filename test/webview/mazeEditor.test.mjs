@@ -104,6 +104,15 @@ test('dragging S moves it; dropping on G does nothing', { entry: 'mazeEditor' },
   await page.mouse.up();
   const req = await host.waitFor('edit');
   assert.deepEqual(req.params.edit, { kind: 'start', to: [3, 3] });
+  await host.respond(req, { applied: true });
+  // Dragging S onto G sends nothing.
+  const g = await cellCentre(page, 5, 5);
+  await page.mouse.move(s.px, s.py);
+  await page.mouse.down();
+  await page.mouse.move(g.px, g.py, { steps: 3 });
+  await page.mouse.up();
+  await painted(page);
+  assert.equal((await host.posted()).filter((m) => m.type === 'edit').length, 1);
 });
 
 test('solve: frames stream into the timeline, the scrubber goes back, ✗ marks the wrong cells', { entry: 'mazeEditor' }, async ({ page, host }) => {
@@ -182,6 +191,25 @@ test('moving G after a solve continues with the new input (swapInput)', { entry:
   await host.respond(edit, { applied: true });
   const swap = await host.waitFor('intervene');
   assert.deepEqual(swap.params.intervention, { kind: 'swapInput' });
+});
+
+test('keyboard editing: arrows move the cursor, Enter toggles a wall, G moves the goal', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await painted(page);
+  await page.focus('#maze');
+  // The cursor starts on S (1,1): right, right → (1,3).
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  const req = await host.waitFor('edit');
+  assert.deepEqual(req.params.edit, { kind: 'walls', cells: [[1, 3]], wall: true });
+  await host.respond(req, { applied: false });
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('g');
+  const move = await host.waitFor((m) => m.type === 'edit' && m.params.edit.kind === 'goal');
+  assert.deepEqual(move.params.edit, { kind: 'goal', to: [3, 3] });
+  assert.match(await page.textContent('#statusline'), /row 4, col 4/);
 });
 
 test('a bad maze shows its errors with line and column, never a blank panel', { entry: 'mazeEditor' }, async ({ page, host }) => {
@@ -283,6 +311,13 @@ test('an 801×801 maze draws, zooms and takes downsampled frames', { entry: 'maz
   await host.event('frame', { sessionId: 's', iteration: 1, rows: fr, cols: fr, scale: 4, probs: Buffer.from(probs).toString('base64'), confidence: 0.5 });
   await painted(page);
   assert.match(await page.textContent('#iteration'), /shown at 1:4/);
+  await page.evaluate(() => {
+    const s = document.querySelector('#overlay');
+    s.value = 'off';
+    s.dispatchEvent(new Event('change'));
+  });
+  await painted(page);
+  await screenshot(page, 'mazeEditor-801-fitted');
   // Zoom in a lot: still responsive, the cell under the cursor stays put.
   const box = await page.locator('#maze').boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -291,6 +326,5 @@ test('an 801×801 maze draws, zooms and takes downsampled frames', { entry: 'maz
   const z = await geometry(page);
   assert.ok(z.scale > g.scale * 5, `zoomed to ${z.scale}`);
   assert.ok(Date.now() - t0 < 20_000);
-  await page.mouse.move(box.x + 5, box.y + 5);
-  await screenshot(page, 'mazeEditor-801');
+  await screenshot(page, 'mazeEditor-801-zoomed');
 });

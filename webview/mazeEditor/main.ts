@@ -73,7 +73,6 @@ const toolbar = h(
   itersField,
   overlaySel,
   h('span', { class: 'sep' }),
-  h('span', { class: 'dt-muted' }, 'Model'),
   modelBtn,
 );
 
@@ -222,7 +221,7 @@ function updateStatusLine(): void {
   if (!grid) return;
   const where = hover ? `row ${hover[0] + 1}, col ${hover[1] + 1} · ` : '';
   statusLine.textContent =
-    `${where}${grid.rows}×${grid.cols} · click/drag: walls · drag S/G: move · wheel: zoom · space/middle-drag: pan · F: fit`;
+    `${where}${grid.rows}×${grid.cols} · click/drag: walls · drag S/G: move · wheel: zoom · space/middle-drag: pan · F: fit · keys: arrows, Enter, S, G`;
 }
 
 // ---- document ------------------------------------------------------------------------------------------------------
@@ -441,8 +440,10 @@ function endDrag(e: PointerEvent, commit: boolean): void {
       void sendEdit({ kind: 'walls', cells: d.cells, wall: d.wall });
     } else renderer.invalidateBase();
   } else if (commit && hover) {
-    const target = d.kind === 'start' ? grid.start : grid.goal;
-    if (hover[0] !== target[0] || hover[1] !== target[1]) void sendEdit({ kind: d.kind, to: hover });
+    const [own, other] = d.kind === 'start' ? [grid.start, grid.goal] : [grid.goal, grid.start];
+    const same = (a: readonly number[]) => hover![0] === a[0] && hover![1] === a[1];
+    // Dropping onto itself or onto the other marker changes nothing.
+    if (!same(own) && !same(other)) void sendEdit({ kind: d.kind, to: hover });
   }
   redraw();
 }
@@ -483,8 +484,45 @@ function fit(): void {
   redraw();
 }
 
+/**
+ * Keyboard editing (the canvas is focusable): arrows move the cell cursor, Enter toggles a wall there, S and G
+ * move the start and goal to it. Without this the editor would be mouse-only.
+ */
+function onCanvasKey(e: KeyboardEvent): boolean {
+  if (!grid || e.ctrlKey || e.metaKey || e.altKey) return false;
+  const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  const cur: CellRef = hover ?? [grid.start[0], grid.start[1]];
+  if (moves[e.key]) {
+    const [dr, dc] = moves[e.key];
+    hover = [Math.min(grid.rows - 1, Math.max(0, cur[0] + dr)), Math.min(grid.cols - 1, Math.max(0, cur[1] + dc))];
+    updateStatusLine();
+    redraw();
+    return true;
+  }
+  if (e.key === 'Enter') {
+    const isMarker = (a: readonly number[]) => a[0] === cur[0] && a[1] === cur[1];
+    if (!isMarker(grid.start) && !isMarker(grid.goal)) void sendEdit({ kind: 'walls', cells: [cur], wall: !isWall(grid, cur[0], cur[1]) });
+    hover = cur;
+    return true;
+  }
+  if (e.key === 's' || e.key === 'g') {
+    const kind = e.key === 's' ? 'start' : 'goal';
+    const other = kind === 'start' ? grid.goal : grid.start;
+    const own = kind === 'start' ? grid.start : grid.goal;
+    const on = (a: readonly number[]) => a[0] === cur[0] && a[1] === cur[1];
+    if (!on(own) && !on(other)) void sendEdit({ kind, to: cur });
+    hover = cur;
+    return true;
+  }
+  return false;
+}
+
 window.addEventListener('keydown', (e) => {
   if (e.target !== canvas && e.target !== document.body) return;
+  if (e.target === canvas && onCanvasKey(e)) {
+    e.preventDefault();
+    return;
+  }
   if (e.key === ' ') {
     spaceDown = true;
     canvas.classList.add('panning');
@@ -545,7 +583,7 @@ playBtn.addEventListener('click', () => {
 });
 
 function setModel(model: string | undefined): void {
-  modelBtn.textContent = model ?? 'No model — select…';
+  modelBtn.textContent = model ? `Model: ${model}` : 'No model — select…';
   modelBtn.title = model ? `Maze model: ${model} (click to change)` : 'No maze model: click to select or import one';
 }
 

@@ -42,13 +42,12 @@ export function parseColor(css: string, fallback: Rgba = [128, 128, 128, 255]): 
     probe = typeof document !== 'undefined' ? document.createElement('canvas').getContext('2d', { willReadFrequently: true }) : null;
   }
   if (!probe) return fallback;
-  probe.clearRect(0, 0, 1, 1);
-  probe.fillStyle = '#000';
-  probe.fillStyle = css; // invalid colours are ignored, leaving the sentinel below
-  const sentinel = probe.fillStyle;
-  probe.fillStyle = '#010203';
+  // An invalid colour leaves fillStyle unchanged: a sentinel nobody uses tells "invalid" from a real colour.
+  const SENTINEL = '#010203';
+  probe.fillStyle = SENTINEL;
   probe.fillStyle = css;
-  if (probe.fillStyle === '#010203' && sentinel === '#000000') return fallback;
+  if (probe.fillStyle === SENTINEL && css.trim().toLowerCase() !== SENTINEL) return fallback;
+  probe.clearRect(0, 0, 1, 1);
   probe.fillRect(0, 0, 1, 1);
   const d = probe.getImageData(0, 0, 1, 1).data;
   return [d[0], d[1], d[2], d[3]];

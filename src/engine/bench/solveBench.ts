@@ -22,8 +22,9 @@ import { ortKernels } from '../infer/ortBackend';
 import { loadModel } from '../checkpoint';
 import type { TileKernels } from '../infer/tileKernels';
 
-export type SolvePath = 'dense' | 'sparse' | 'ort';
-export const SOLVE_PATHS: readonly SolvePath[] = ['dense', 'sparse', 'ort'];
+/** 'auto' = 'sparse' (which itself picks the fastest engine for its tiles) */
+export type SolvePath = 'dense' | 'sparse' | 'ort' | 'auto';
+export const SOLVE_PATHS: readonly SolvePath[] = ['dense', 'sparse', 'ort', 'auto'];
 
 export interface SolveBenchOptions {
   /** maze size n (units, odd); the image is (2n+6)² pixels */
@@ -65,7 +66,7 @@ export interface SolveBenchOptions {
 export interface SolveBenchResult {
   size: number;
   image: [height: number, width: number];
-  path: SolvePath;
+  path: Exclude<SolvePath, 'auto'>;
   /** the engine that ran the convs, e.g. "onnxruntime-node 1.30.0 (cpu, 2 threads)" or "tfjs-wasm" */
   backend: string;
   threads: number;
@@ -117,8 +118,9 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     opts.log?.(line);
     opts.onProgress?.(line);
   };
-  const path = opts.path ?? 'sparse';
-  if (!SOLVE_PATHS.includes(path)) throw new Error(`unknown solve path "${path}"; expected ${SOLVE_PATHS.join(', ')}`);
+  const requestedPath = opts.path ?? 'auto';
+  if (!SOLVE_PATHS.includes(requestedPath)) throw new Error(`unknown solve path "${requestedPath}"; expected ${SOLVE_PATHS.join(', ')}`);
+  const path: Exclude<SolvePath, 'auto'> = requestedPath === 'auto' ? 'sparse' : requestedPath;
   const seed = opts.seed ?? 1;
   const fixed = opts.iterations === 'auto' ? undefined : opts.iterations;
   if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1)) throw new RangeError(`iterations must be a positive integer or 'auto', got ${opts.iterations}`);

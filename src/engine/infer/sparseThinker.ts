@@ -41,6 +41,12 @@ export interface SparseThinkerOptions {
    * pixels one by one (each with its halo) than the whole block is computed as one patch. 1 = always tile by tile.
    */
   blockTiles?: number;
+  /**
+   * Resume from this hidden state [H,W,width] (copied) instead of projecting the input, as DTNet.think's
+   * initialThought: the interventions need it. Iteration numbers then count from `startIteration`.
+   */
+  initialThought?: Float32Array;
+  startIteration?: number;
 }
 
 export interface SparseStepStats {
@@ -118,6 +124,16 @@ export class SparseThinker {
     this.class1Map = new Float32Array(height * width);
     this.staleness = new Float32Array(this.grid.count);
     this.headDirty = new Uint8Array(this.grid.count);
+    if (opts.initialThought) {
+      if (opts.initialThought.length !== this.thought.length) {
+        throw new RangeError(`sparse thinking: initial thought has ${opts.initialThought.length} values, expected ${height}×${width}×${a.width}`);
+      }
+      this.thought.set(opts.initialThought);
+      this.started = true;
+      this.staleness.fill(Infinity);
+      this.headDirty.fill(1);
+    }
+    this.iter = opts.startIteration ?? 0;
   }
 
   /** Iterations completed so far. */

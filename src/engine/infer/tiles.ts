@@ -199,16 +199,17 @@ export function scatterCenter(
     }
     image.set(out.subarray(src, src + tw * channels), dst);
     if (mA === 0) continue;
-    const rowsHit = [1];
-    if (ly < band) rowsHit.push(0);
-    if (ly >= th - band) rowsHit.push(2);
-    for (const ry of rowsHit) {
-      const b = ry * 3;
-      if (mL > change[b]) change[b] = mL;
-      if (mA > change[b + 1]) change[b + 1] = mA;
-      if (mR > change[b + 2]) change[b + 2] = mR;
-    }
+    // Row regions: 1 = all rows; 0 = top band; 2 = bottom band (a row can be in both bands of a small tile).
+    bumpRow(change, 3, mL, mA, mR);
+    if (ly < band) bumpRow(change, 0, mL, mA, mR);
+    if (ly >= th - band) bumpRow(change, 6, mL, mA, mR);
   }
+}
+
+function bumpRow(change: Float32Array, b: number, mL: number, mA: number, mR: number): void {
+  if (mL > change[b]) change[b] = mL;
+  if (mA > change[b + 1]) change[b + 1] = mA;
+  if (mR > change[b + 2]) change[b + 2] = mR;
 }
 
 /**

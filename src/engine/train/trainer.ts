@@ -413,11 +413,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const trainSet = all.slice(0, nTrain);
   const valSet = all.slice(nTrain);
   const extrapSet = c.valSize !== null ? await loadPuzzles(c, c.valSize, Math.max(1, valSet.length), deriveSeed(c.seed, SEED.extrapolation)) : undefined;
-  const stepsPerEpoch = Math.ceil(trainSet.length / c.batchSize);
+  // As the paper's loader (drop_last=True): only full batches, so one odd small batch never takes a full step.
+  const stepsPerEpoch = Math.max(1, Math.floor(trainSet.length / c.batchSize));
   const totalSteps = stepsPerEpoch * c.epochs;
   log(`${problem.label}: ${trainSet.length} train / ${valSet.length} validation puzzles` + (extrapSet ? ` + ${extrapSet.length} at size ${c.valSize}` : ''));
 
-  // ---- model and optimizer
+  // ---- model, optimizer and workers: released on every way out
   let model: DTNet;
   if (saved) {
     model = (await loadCheckpoint(lastDir!)).model;
@@ -428,56 +429,45 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const groups = c.lrThrottle ? throttleGroups(model.weights.keys(), c.maxIters) : [];
   const optimizer = new Optimizer(model.weights, { kind: c.optimizer, weightDecay: c.weightDecay, clipNorm: c.clip }, groups);
   let workers: GradientWorkers | undefined;
-  const release = async () => {
-    await workers?.close();
-    model.dispose();
-    optimizer.dispose();
-  };
   try {
     if (saved) optimizer.importState(saved.optimizer);
-    return await runEpochs();
-  } catch (e) {
-    await release();
-    throw e;
-  }
+    const st: Omit<TrainState, 'optimizer'> = saved
+      ? { ...saved.state, config: c }
+      : {
+          version: STATE_VERSION, config: c, epoch: 0, stepInEpoch: 0, globalStep: 0,
+          epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0, bestMetric: -1, bestEpoch: 0, history: [],
+        };
+    let bestWeights: Map<string, Float32Array> | undefined;
+    if (saved && st.bestEpoch > 0 && bestDir && fs.existsSync(bestDir)) {
+      const best = await loadCheckpoint(bestDir);
+      bestWeights = await best.model.exportWeights();
+      best.model.dispose();
+    }
 
-  async function runEpochs(): Promise<TrainResult> {
+    let threads = Math.max(1, Math.floor(config.threads ?? availableThreads()));
+    if (threads > 1) {
+      try {
+        workers = await GradientWorkers.start(model, threads);
+      } catch (e) {
+        log(`${(e as Error).message}; training in this thread instead`);
+        threads = 1;
+      }
+    }
+    log(`${arch.kind} ${arch.dims}-D width ${arch.width}, ${model.parameterCount} parameters, ${threads} thread(s); ${totalSteps} steps`);
 
-  const st: Omit<TrainState, 'optimizer'> = saved
-    ? { ...saved.state, config: c }
-    : {
-        version: STATE_VERSION, config: c, epoch: 0, stepInEpoch: 0, globalStep: 0,
-        epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0, bestMetric: -1, bestEpoch: 0, history: [],
-      };
-  let bestWeights: Map<string, Float32Array> | undefined;
-  if (saved && st.bestEpoch > 0 && bestDir && fs.existsSync(bestDir)) {
-    const best = await loadCheckpoint(bestDir);
-    bestWeights = await best.model.exportWeights();
-    best.model.dispose();
-  }
-
-  const threads = Math.max(1, Math.floor(config.threads ?? availableThreads()));
-  const workers = threads > 1 ? await GradientWorkers.start(model, threads) : undefined;
-  log(`${arch.kind} ${arch.dims}-D width ${arch.width}, ${model.parameterCount} parameters, ${threads} thread(s); ${totalSteps} steps`);
-
-  const lastVal = () => st.history[st.history.length - 1];
-  const meta = (metrics: Record<string, unknown>): CheckpointMetaInput => ({
-    problem: c.problem,
-    name: outDir ? path.basename(outDir) : undefined,
-    training: { ...c, globalStep: st.globalStep, epochsDone: st.history.length },
-    seed: c.seed,
-    metrics,
-  });
-  const saveLast = async () => {
-    if (!lastDir) return;
-    await saveCheckpoint(lastDir, model, meta({ epoch: st.epoch, history: st.history }));
-    await writeTrainState(lastDir, st, optimizer.exportState());
-  };
-  const finish = async (cancelled: boolean): Promise<TrainResult> => {
-    await workers?.close();
-    model.dispose();
-    optimizer.dispose();
-    return {
+    const meta = (metrics: Record<string, unknown>): CheckpointMetaInput => ({
+      problem: c.problem,
+      name: outDir ? path.basename(outDir) : undefined,
+      training: { ...c, globalStep: st.globalStep, epochsDone: st.history.length },
+      seed: c.seed,
+      metrics,
+    });
+    const saveLast = async () => {
+      if (!lastDir) return;
+      await saveCheckpoint(lastDir, model, meta({ epoch: st.epoch, history: st.history }));
+      await writeTrainState(lastDir, st, optimizer.exportState());
+    };
+    const result = (cancelled: boolean): TrainResult => ({
       cancelled,
       epochsCompleted: st.history.length,
       steps: st.globalStep,
@@ -493,39 +483,36 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       bestDir: st.bestEpoch > 0 ? bestDir : undefined,
       lastDir,
       threads,
+    });
+
+    /** Exact-match accuracy over puzzles at `iterations`; undefined when cancelled. */
+    const validate = async (puzzles: Puzzle[], iterations: number): Promise<number | undefined> => {
+      const its = Math.min(iterations, model.depth);
+      workers?.syncWeights(model);
+      let correct = 0;
+      for (let i = 0; i < puzzles.length; i += c.evalBatchSize) {
+        if (isCancelled(hooks.token)) return undefined;
+        const chunk = puzzles.slice(i, i + c.evalBatchSize);
+        const batch = encodeBatch(problem, chunk);
+        const class1 = workers
+          ? await workers.predictClass1(batch, its)
+          : predictClass1(model, batch.input, [batch.n, ...batch.spatial, batch.channels], its);
+        correct += batchCorrect(problem, chunk, class1).filter(Boolean).length;
+        await nextTick();
+      }
+      return mean(correct, puzzles.length);
     };
-  };
 
-  /** Exact-match accuracy over puzzles at `iterations`; undefined when cancelled. */
-  const validate = async (puzzles: Puzzle[], iterations: number): Promise<number | undefined> => {
-    const its = Math.min(iterations, model.depth);
-    workers?.syncWeights(model);
-    let correct = 0;
-    for (let i = 0; i < puzzles.length; i += c.evalBatchSize) {
-      if (isCancelled(hooks.token)) return undefined;
-      const chunk = puzzles.slice(i, i + c.evalBatchSize);
-      const batch = encodeBatch(problem, chunk);
-      const class1 = workers
-        ? await workers.predictClass1(batch, its)
-        : predictClass1(model, batch.input, [batch.n, ...batch.spatial, batch.channels], its);
-      correct += batchCorrect(problem, chunk, class1).filter(Boolean).length;
-      await nextTick();
-    }
-    return mean(correct, puzzles.length);
-  };
-
-  try {
     while (st.epoch < c.epochs) {
       const order = new Rng(deriveSeed(deriveSeed(c.seed, SEED.shuffle), st.epoch)).shuffle(Array.from(trainSet.keys()));
       for (; st.stepInEpoch < stepsPerEpoch; st.stepInEpoch++) {
         if (isCancelled(hooks.token)) {
           log(`cancelled at epoch ${st.epoch + 1}, step ${st.globalStep}`);
           await saveLast();
-          return await finish(true);
+          return result(true);
         }
         const ts = performance.now();
-        const idx = order.slice(st.stepInEpoch * c.batchSize, (st.stepInEpoch + 1) * c.batchSize);
-        const puzzles = idx.map((i) => trainSet[i]);
+        const puzzles = order.slice(st.stepInEpoch * c.batchSize, (st.stepInEpoch + 1) * c.batchSize).map((i) => trainSet[i]);
         const batch = encodeBatch(problem, puzzles);
         const lr = learningRate(schedule, st.epoch, st.globalStep);
         const draw = drawNK(c.maxIters, new Rng(deriveSeed(deriveSeed(c.seed, SEED.draw), st.globalStep)));
@@ -538,7 +525,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         st.epochSamples += puzzles.length;
         st.epochSeconds += (performance.now() - ts) / 1000;
         st.globalStep++;
-        const prev = lastVal();
+        const prev = st.history[st.history.length - 1];
         hooks.onProgress?.({
           kind: 'step',
           epoch: st.epoch + 1,
@@ -562,7 +549,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       if (valAccuracy === undefined || (extrapSet && extrapolationAccuracy === undefined)) {
         log(`cancelled during validation of epoch ${st.epoch + 1}`);
         await saveLast();
-        return await finish(true);
+        return result(true);
       }
       const record: EpochRecord = {
         epoch: st.epoch + 1,
@@ -574,20 +561,20 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         seconds: st.epochSeconds,
       };
       st.history.push(record);
-      const metric = extrapolationAccuracy ?? valAccuracy;
       log(
         `epoch ${record.epoch}/${c.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.accuracy).toFixed(1)}%, ` +
           `val ${(100 * valAccuracy).toFixed(1)}%` +
           (extrapolationAccuracy !== undefined ? `, at size ${c.valSize} ${(100 * extrapolationAccuracy).toFixed(1)}%` : '') +
           `, ${mean(st.epochSamples, st.epochSeconds).toFixed(0)} samples/s`,
       );
+      const metric = extrapolationAccuracy ?? valAccuracy;
       if (metric > st.bestMetric) {
         st.bestMetric = metric;
         st.bestEpoch = record.epoch;
         bestWeights = await model.exportWeights();
         if (bestDir) await saveCheckpoint(bestDir, model, meta({ epoch: record.epoch, valAccuracy, extrapolationAccuracy, valSize: c.valSize, valIters: c.valIters }));
       }
-      // Epoch done: the next state starts the next epoch.
+      // Epoch done: the saved state starts the next epoch.
       Object.assign(st, { epoch: st.epoch + 1, stepInEpoch: 0, epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0 });
       await saveLast();
       hooks.onProgress?.({
@@ -604,11 +591,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         lr,
       });
     }
-    return await finish(false);
-  } catch (e) {
+    return result(false);
+  } finally {
     await workers?.close();
     model.dispose();
     optimizer.dispose();
-    throw e;
   }
 }

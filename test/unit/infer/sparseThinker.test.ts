@@ -273,3 +273,18 @@ test('trained maze models (when bundled): sparse predictions equal dense on 20 m
     net.dispose();
   }
 });
+
+test('resuming from a saved thought continues exactly where the dense computation would be', async () => {
+  await initBackend('wasm');
+  const net = randomNet(8, 31, 1);
+  const grid = generateMaze(9, 5);
+  const { data, spatial: [H, W] } = mazeProblem.encode(grid);
+  const ref = dense(net, data, H, W, [3, 8]);
+  const th = new SparseThinker(net, tfjsKernels(net), data, H, W, { tileSize: 8, blockTiles: 1, initialThought: ref.get(3)!.thought, startIteration: 3 });
+  let st;
+  for (let i = 0; i < 5; i++) st = await th.step();
+  assert.equal(st!.iteration, 8);
+  assertSame(ref.get(8)!, { thought: th.thought, class1: await th.predictions() }, 'resumed at 3, compared at 8');
+  assert.throws(() => new SparseThinker(net, tfjsKernels(net), data, H, W, { initialThought: new Float32Array(3) }), /initial thought has 3 values/);
+  net.dispose();
+});

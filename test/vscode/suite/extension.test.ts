@@ -170,6 +170,33 @@ describe('Deep Thinking Lab in VS Code', function () {
     else console.log(`solve: no bundled maze model; the imported random-weight fixture was ${same ? 'right' : 'wrong'} (as expected), ${result.iterations} iterations`);
   });
 
+  it('Think longer, Corrupt memory and moving G continue from the hidden state (interventions)', async () => {
+    const uri = wsFile('maze-13.maze');
+    const session = await openMazeEditor(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const base = await session.solve(10);
+    assert.strictEqual(base.iterations, 10);
+    const more = await session.intervene({ kind: 'continue' }, 5);
+    assert.strictEqual(more.iterations, 15, 'think longer continues the count');
+    const corrupted = await session.intervene({ kind: 'perturb', mode: 'noise', strength: 0.5 }, 5);
+    assert.strictEqual(corrupted.iterations, 20);
+    // Move G (as the page does on a drag), then swap the input under the current thought.
+    const before = doc.getText();
+    const err = await session.receive({ kind: 'request', id: 9100, type: 'edit', params: { version: doc.version, edit: { kind: 'goal', to: [1, 3] } } });
+    assert.strictEqual(err, undefined);
+    await until('the moved goal', () => doc.getText() !== before);
+    const swapped = await session.intervene({ kind: 'swapInput' }, 5);
+    assert.strictEqual(swapped.iterations, 25, 'the new input continues from the current state');
+    const grid = parseMaze(doc.getText());
+    assert.deepStrictEqual(grid.goal, [1, 3]);
+    const bfs = solveMaze(grid)!;
+    const predicted = Uint8Array.from((swapped.finalFrame.prediction as string[]).join(''), (ch) => (ch === '1' ? 1 : 0));
+    assert.strictEqual(swapped.correct, predicted.every((v, i) => v === bfs[i]), 'the verdict is checked against BFS on the NEW maze');
+    await vscode.commands.executeCommand('undo');
+    await until('undo of the move', () => doc.getText() === before);
+    await doc.save();
+  });
+
   it('New Maze… writes a seeded maze into the workspace and opens it in the maze editor', async () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>('deepThinking.newMaze', { size: 9, seed: 42 });
     assert.ok(uri);

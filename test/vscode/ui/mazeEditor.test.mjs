@@ -113,3 +113,27 @@ test('the Deep Thinking side panel opens from the activity bar', async () => {
   await wb.page.waitForTimeout(2000);
   await screenshot(wb.page, 'side-panel');
 });
+
+/** Type `text` into the open quick pick / input box and accept the focused row (or the typed value). */
+async function quickInput(page, text, { row = text } = {}) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 20000 });
+  await input.fill(text);
+  if (row) await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: row }).waitFor({ timeout: 20000 });
+  await page.keyboard.press('Enter');
+}
+
+test('Train Model… with quick picks finishes and the run appears in the side panel', async () => {
+  const name = 'ui-train-run';
+  await runCommand(wb.page, 'Deep Thinking: Train Model…');
+  await quickInput(wb.page, 'Prefix sums', { row: 'Prefix sums (1-D)' });
+  await quickInput(wb.page, 'dt-recall');
+  await quickInput(wb.page, '16');
+  await quickInput(wb.page, '1', { row: '1' });
+  await quickInput(wb.page, name, { row: '' });
+  const sidebar = await findWebviewFrame(wb.page, 'body[data-entry="sidebar"]');
+  await sidebar.getByText(name).first().waitFor({ timeout: 170000 });
+  await waitFor(() => fs.existsSync(workspacePath('.deep-thinking', 'runs', name, 'model.json')), { timeout: 60000, what: 'the checkpoint' });
+  await screenshot(wb.page, 'side-panel-after-training');
+});
+

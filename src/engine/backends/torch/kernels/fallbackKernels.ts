@@ -5,16 +5,18 @@
  * `TorchBackend.fallbacksUsed` (and printed once each with DEEP_THINKING_TORCH_VERBOSE=1) so hot ones can be
  * made native.
  */
-import { findBackend, getKernel, getKernelsForBackend, type KernelConfig, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { findBackend, getKernel, getKernelsForBackend, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+// A used binding, not a bare import: esbuild drops bare imports of this package (its package.json declares the node
+// entry side-effect free), which would leave the cpu backend and its kernels unregistered in the bundle.
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TorchBackend } from '../torchBackend';
 import { kernel, type Inputs } from './kernel';
 
 /** Run kernel `name` of the cpu backend on torch tensors; the outputs are new torch tensors. */
 export function runOnCpu(name: string, inputs: Inputs, attrs: NamedAttrMap, b: TorchBackend): TensorInfo | TensorInfo[] {
-  const cpu = findBackend('cpu') as KernelBackend | undefined;
+  const cpu = findBackend('cpu');
   const config = getKernel(name, 'cpu');
-  if (!cpu || !config) throw new Error(`Kernel '${name}' is not implemented by the torch backend, and the cpu backend to fall back on has none either`);
+  if (!(cpu instanceof MathBackendCPU) || !config) throw new Error(`Kernel '${name}' is not implemented by the torch backend, and the cpu backend to fall back on has none either`);
   if (!b.fallbacksUsed.has(name)) {
     b.fallbacksUsed.add(name);
     if (process.env.DEEP_THINKING_TORCH_VERBOSE === '1') process.stderr.write(`torch backend: kernel ${name} runs on the cpu backend (copies)\n`);
