@@ -142,7 +142,7 @@ generate
   .option('--out <file>', 'write to a file (default: stdout)')
   .action(action(false, (out, opts) => generatePrefixSumStrings(opts as never, out)));
 
-const bench = program
+program
   .command('bench')
   .description('median ms of one training step (T iterations with recall, head on the last, cross-entropy, backward, update)')
   .addOption(new Option('--dims <d>', '1 or 2').choices(['1', '2']).default('2'))
@@ -153,8 +153,9 @@ const bench = program
   .option('--steps <k>', 'timed steps (after 2 warm-up steps)', int('--steps'), 10)
   .option('--threads <n>', 'worker threads (default: cores)', int('--threads'))
   .action(action(true, (out, opts) => runBenchTrain(out, opts as never)));
-bench
-  .command('solve')
+// `bench solve` is its own (hidden-name) command: commander would otherwise hand `--size` to bench's own --size.
+program
+  .command('bench-solve')
   .description('think on one big maze: ms, iterations/s, active fraction, peak rss')
   .requiredOption('--size <n>', 'maze size', int('--size'))
   .option('--model <spec>', 'model (default: bundled mazes, else random weights of --width)')
@@ -163,9 +164,17 @@ bench
   .option('--path <p>', 'dense | sparse | ort | auto', 'auto')
   .option('--tolerance <t>', 'sparse: change below this is ignored', num('--tolerance'))
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
+  .option('--engine <e>', 'tile kernels: auto | tfjs | ort', 'auto')
+  .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))
   .action(action(true, (out, opts) => runBenchSolve(out, opts as never)));
 
-program.parseAsync(process.argv).catch((e) => {
+/** `bench solve …` → `bench-solve …` (see above). */
+function normaliseArgv(argv: string[]): string[] {
+  const i = argv.findIndex((a, k) => k >= 2 && a === 'bench');
+  return i >= 0 && argv[i + 1] === 'solve' ? [...argv.slice(0, i), 'bench-solve', ...argv.slice(i + 2)] : argv;
+}
+
+program.parseAsync(normaliseArgv(process.argv)).catch((e) => {
   process.stderr.write(`deep-thinking: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 1;
 });

@@ -16,13 +16,16 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers neither gradients nor the chained tensor methods (x.reshape(), …).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import '@tensorflow/tfjs-backend-cpu';
+// A named import (not a bare side-effect import): the package's Node bundle is not in its `sideEffects` list, so
+// esbuild would drop a bare import and the `cpu` backend would be missing from dist/.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 
 export { tf };
+export const CPU_BACKEND_VERSION: string = version_cpu;
 
 export type BackendPreference = 'auto' | 'gpu' | 'native' | 'torch' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'gpu', 'native', 'torch', 'wasm', 'cpu'];

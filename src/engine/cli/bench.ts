@@ -103,17 +103,20 @@ export interface BenchSolveCliOptions {
   width: number;
   iterations: string;
   path: string;
+  engine: string;
   tolerance?: number;
   seed: number;
+  maxIterations?: number;
 }
 
 export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promise<void> {
   // The solve benchmark lives with the sparse thinker (src/engine/bench/solveBench.ts).
-  const { benchSolve } = await import('../bench/solveBench');
+  const { benchSolve, formatSolveBench, SOLVE_PATHS } = await import('../bench/solveBench');
   const iterations = o.iterations === 'auto' ? 'auto' : Number(o.iterations);
   if (iterations !== 'auto' && (!Number.isInteger(iterations) || iterations < 1)) {
     throw new Error(`--iterations: expected a positive integer or auto, got "${o.iterations}"`);
   }
+  if (!(SOLVE_PATHS as readonly string[]).includes(o.path)) throw new Error(`--path: expected one of ${SOLVE_PATHS.join(', ')}, got "${o.path}"`);
   const r = await benchSolve({
     size: o.size,
     iterations,
@@ -121,8 +124,10 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
     modelSpec: o.model,
     seed: o.seed,
     tolerance: o.tolerance,
-    path: o.path as never,
+    path: o.path as (typeof SOLVE_PATHS)[number],
+    engine: o.engine as never,
+    maxIterations: o.maxIterations,
     onProgress: out.json ? undefined : (m: string) => out.info(m),
-  } as never);
-  out.record(r as object, JSON.stringify(r, null, 2));
+  });
+  out.record(r as object, formatSolveBench(r));
 }

@@ -45,7 +45,10 @@ export class DTNet {
       if (values.length !== size) {
         throw new Error(`weight "${name}" has ${values.length} values, expected ${size} for shape [${shape}]`);
       }
-      this.weights.set(name, tf.variable(tf.tensor(values, shape), true, `${name}#${uid++}`));
+      // tf.variable copies its initial value: free the temporary tensor, or every net leaks one per weight.
+      const initial = tf.tensor(values, shape);
+      this.weights.set(name, tf.variable(initial, true, `${name}#${uid++}`));
+      initial.dispose();
     }
   }
 
