@@ -7,6 +7,10 @@
 
 #include <cstring>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "table.h"
 
 namespace dt {
@@ -89,6 +93,21 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// tuneAllocator(mmapThreshold, trimThreshold) → whether it applied. glibc's defaults return freed memory to the OS
+// after every training step (the tfjs tape frees hundreds of MB of activations and gradients at once), so the next
+// step page-faults all of it in again: ~60 k faults and ~12 % of a step. Keeping tensors below `mmapThreshold` on
+// the heap and trimming only beyond `trimThreshold` lets them be reused. Process-wide, so it is opt-out
+// (DEEP_THINKING_TORCH_MALLOC=default on the tfjs side).
+Napi::Value TuneAllocator(const Napi::CallbackInfo& info) {
+#ifdef __GLIBC__
+  bool ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(Int(info, 0))) == 1;
+  ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>(Int(info, 1))) == 1 && ok;
+  return Napi::Boolean::New(info.Env(), ok);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("version", Napi::String::New(info.Env(), TORCH_VERSION));
@@ -111,6 +130,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<DType>(env, exports, "dtype");
   Export<SetThreads>(env, exports, "setThreads");
   Export<Info>(env, exports, "info");
+  Export<TuneAllocator>(env, exports, "tuneAllocator");
   RegisterElementwise(env, exports);
   RegisterReduce(env, exports);
   RegisterShape(env, exports);

@@ -143,9 +143,18 @@ export async function saveCheckpoint(
  * Merge `training` fields (e.g. the command line, hardware, wall time) into an existing checkpoint's model.json.
  * Only model.json is rewritten, atomically (temp file + rename); the weights are untouched.
  */
-export async function annotateCheckpoint(dir: string, training: Record<string, unknown>): Promise<CheckpointMeta> {
+export async function annotateCheckpoint(dir: string, training: Record<string, unknown>, metrics: Partial<CheckpointMetrics> = {}): Promise<CheckpointMeta> {
   const meta = await readCheckpointMeta(dir);
-  const updated: CheckpointMeta = { ...meta, training: { ...meta.training, ...training } };
+  const updated: CheckpointMeta = {
+    ...meta,
+    training: { ...meta.training, ...training },
+    metrics: {
+      ...meta.metrics,
+      ...metrics,
+      // Curves of different sizes accumulate: recording 512 bits keeps the 128-bit curve.
+      accuracyPerIteration: { ...meta.metrics.accuracyPerIteration, ...(metrics.accuracyPerIteration ?? {}) },
+    },
+  };
   const file = path.join(dir, MODEL_JSON);
   const tmp = path.join(dir, `.${MODEL_JSON}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {

@@ -91,6 +91,7 @@ program
   .option('--count <n>', 'number of test puzzles', int('--count'), 100)
   .option('--seed <n>', 'test-set seed (kept apart from training seeds)', (v) => parseNumber(v, '--seed'), 1234)
   .option('--batch-size <b>', 'batch size', int('--batch-size'))
+  .option('--record', "store the curve in the checkpoint's model.json (metrics.accuracyPerIteration)", false)
   .action(action(true, (out, opts) => runEval(out, { ...(opts as Record<string, unknown>), iterations: parseIterations((opts as { iterations: string }).iterations) } as never)));
 
 program

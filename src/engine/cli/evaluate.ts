@@ -2,7 +2,7 @@
  * `deep-thinking eval`: exact-match accuracy per iteration on a freshly generated (seeded) test set — the
  * extrapolation / overthinking curve — or, with `--iterations auto`, the accuracy at each puzzle's halting iteration.
  */
-import { loadModel } from '../checkpoint';
+import { annotateCheckpoint, loadModel } from '../checkpoint';
 import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
 import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
 import { datasets } from '../data/datasets';
@@ -21,10 +21,13 @@ export interface EvalCliOptions {
   count: number;
   seed: number;
   batchSize?: number;
+  /** write the curve (every iteration up to the largest asked) into the checkpoint's model.json */
+  record?: boolean;
 }
 
 export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
-  const { model, meta } = await loadModel(o.model);
+  const loaded = await loadModel(o.model);
+  const { model, meta } = loaded;
   try {
     const problem = getProblem(o.problem ?? meta.problem);
     const dataset = datasets[problem.id];
@@ -40,16 +43,30 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
       return;
     }
     const bar = out.progress(o.count, 'eval');
+    const last = Math.max(...o.iterations);
+    // --record stores the whole curve (iteration 1…last); the printed result keeps to the iterations asked for.
+    const recorded = o.record ? Array.from({ length: last }, (_, i) => i + 1) : o.iterations;
     const r = await accuracyPerIteration({
       model,
       problem,
       puzzles: puzzles as Iterable<unknown> | AsyncIterable<unknown>,
       total: o.count,
-      iterations: o.iterations,
+      iterations: recorded,
       batchSize: o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE,
       onProgress: (p) => bar.update(p.done),
     });
     bar.stop();
+    if (o.record) {
+      if (loaded.origin === 'pth') throw new Error('eval --record: the model is a .pth file; convert it to a checkpoint first');
+      const key = String(dataset.sizeName ? size : 'test');
+      await annotateCheckpoint(loaded.path, {}, {
+        accuracyPerIteration: { [key]: r.accuracy.map((a) => Math.round(a * 1e4) / 1e4) },
+        [`eval_${key}`]: { count: r.total, seed: o.seed, testSeed: 'testSeed(seed, size)', maxConfidenceAccuracy: r.maxConfidenceAccuracy, command: ['deep-thinking', ...process.argv.slice(2)].join(' ') },
+      });
+      out.info(`recorded the ${key} curve (${r.accuracy.length} iterations) in ${loaded.path}/model.json`);
+    }
+    const shown = o.iterations.map((it) => r.iterations.indexOf(it)).filter((k) => k >= 0);
+    Object.assign(r, { iterations: shown.map((k) => r.iterations[k]), accuracy: shown.map((k) => r.accuracy[k]) });
     const accuracy = Object.fromEntries(r.iterations.map((it, k) => [String(it), r.accuracy[k]]));
     out.record(
       { ...base, evaluated: r.total, iterations: r.iterations, accuracy, maxConfidenceAccuracy: r.maxConfidenceAccuracy },

@@ -98,8 +98,6 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
   /** which defaults fill the fields not given (default 'cpu') */
   profile?: DefaultsProfile;
   seed?: number;
-  /** validate (and select the best checkpoint) also on puzzles of this size: longer strings, bigger mazes */
-  valSize?: number;
   /** iterations for the `valSize` validation (default: maxIters · valSize / size, rounded up) */
   valIters?: number;
   /** chess: the Lichess puzzle CSV */
@@ -123,7 +121,6 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   problem: ProblemId;
   profile: DefaultsProfile;
   seed: number;
-  valSize: number | null;
   valIters: number | null;
   csv: string | null;
   minRating: number | null;
@@ -160,7 +157,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     trainSize: pick('trainSize'),
     size: pick('size'),
     seed: c.seed ?? 0,
-    valSize: c.valSize ?? null,
+    valSize: c.valSize !== undefined ? c.valSize : problem === 'chess' ? null : d.valSize,
     valIters: null,
     csv: c.csv ?? null,
     minRating: c.minRating ?? null,

@@ -11,6 +11,7 @@ import { generateMazes } from '../../../src/engine/data/mazes';
 import { generatePrefixSums } from '../../../src/engine/data/prefixSums';
 import { computeGradients, predictClass1, type GradientPlan } from '../../../src/engine/train/progressiveLoss';
 import { GradientWorkers, splitBatch } from '../../../src/engine/train/parallel';
+import { train } from '../../../src/engine/train/trainer';
 
 test('splitBatch: contiguous near-equal shards that reassemble the batch', () => {
   const batch = encodeBatch(prefixSumsProblem, generatePrefixSums(6, 7, 1));
@@ -57,4 +58,20 @@ test('2 worker threads give the same loss, gradient and predictions as 1 thread 
     await workers.close();
     model.dispose();
   }
+});
+
+test('train() with 2 threads runs end to end and closely follows the 1-thread run', async () => {
+  await initBackend('wasm');
+  const config = {
+    problem: 'prefix-sums' as const, size: 6, trainSize: 40, width: 8, maxIters: 4, epochs: 1, batchSize: 8, seed: 5, valSize: null,
+  };
+  const one = await train({ ...config, threads: 1 });
+  const two = await train({ ...config, threads: 2 });
+  assert.equal(two.threads, 2);
+  assert.equal(two.steps, one.steps);
+  // Same data, draws and (up to float rounding) gradients: the losses agree closely.
+  assert.ok(Math.abs(two.history[0].loss - one.history[0].loss) < 1e-4, `${two.history[0].loss} vs ${one.history[0].loss}`);
+  const a = one.bestWeights!.get('head.4.weight')!;
+  const b = two.bestWeights!.get('head.4.weight')!;
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4);
 });

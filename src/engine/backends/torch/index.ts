@@ -43,6 +43,8 @@ export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo
   if (registered) return registered;
   const addon = loadTorchAddon();
   addon.setThreads(threads);
+  // Keep freed tensor memory for reuse instead of returning it to the OS after every step (see addon.cc).
+  const allocator = process.env.DEEP_THINKING_TORCH_MALLOC === 'default' ? false : addon.tuneAllocator(32 << 20, 1 << 30);
   const native = nativeKernelConfigs(addon);
   const names = new Set(native.map((k) => k.kernelName));
   const fallback = fallbackKernels(names);
@@ -51,7 +53,9 @@ export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo
   registerBackend(BACKEND_NAME, () => new TorchBackend(addon), 0);
   const info = addon.info();
   registered = {
-    description: `libtorch ${info.version}${info.mkldnn ? ' (oneDNN)' : ''}, ${info.threads} thread(s), OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}`,
+    description:
+      `libtorch ${info.version}${info.mkldnn ? ' (oneDNN)' : ''}, ${info.threads} thread(s), ` +
+      `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}${allocator ? ', tensor memory kept for reuse' : ''}`,
     version: info.version,
     threads: info.threads,
     nativeKernels: [...names].sort(),

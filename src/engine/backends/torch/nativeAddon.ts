@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 /** tfjs dtypes the addon stores, in the order of the codes native/src/table.h expects. */
 export const DTYPES = ['float32', 'int32', 'bool'] as const;
@@ -28,6 +29,8 @@ export interface TorchAddon {
   dtype(id: number): number;
   setThreads(n: number): void;
   info(): { version: string; threads: number; mkldnn: boolean; parallel: string };
+  /** glibc mallopt: M_MMAP_THRESHOLD and M_TRIM_THRESHOLD in bytes; false where not glibc */
+  tuneAllocator(mmapThreshold: number, trimThreshold: number): boolean;
 
   readonly unaryOps: readonly string[];
   readonly unaryScalarOps: readonly string[];
@@ -108,7 +111,10 @@ export function loadTorchAddon(): TorchAddon {
   return loaded;
 }
 
-/** libtorch's intra-op threads: DEEP_THINKING_TORCH_THREADS, else every available core. */
+/**
+ * libtorch's intra-op threads: DEEP_THINKING_TORCH_THREADS, else every available core on the main thread and 1 in
+ * a worker thread (gradient workers split the batch over the cores already; more would oversubscribe them).
+ */
 export function torchThreads(): number {
   const env = process.env.DEEP_THINKING_TORCH_THREADS;
   if (env !== undefined && env !== '') {
@@ -116,7 +122,7 @@ export function torchThreads(): number {
     if (!Number.isInteger(n) || n < 1) throw new Error(`DEEP_THINKING_TORCH_THREADS="${env}" is not a positive integer`);
     return n;
   }
-  return os.availableParallelism();
+  return isMainThread ? os.availableParallelism() : 1;
 }
 
 export function dtypeCode(dtype: string): number {

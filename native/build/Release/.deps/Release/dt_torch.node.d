@@ -1,1 +1,0 @@
-cmd_Release/dt_torch.node := ln -f "Release/obj.target/dt_torch.node" "Release/dt_torch.node" 2>/dev/null || (rm -rf "Release/dt_torch.node" && cp -af "Release/obj.target/dt_torch.node" "Release/dt_torch.node")
