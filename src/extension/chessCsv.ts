@@ -6,13 +6,16 @@
  * are reported as "file:line: column X: what is wrong".
  *
  * Why not src/engine/data/csv.ts: the extension must not depend on the engine's modules (DESIGN.md §1 — it talks to
- * the engine over JSON-RPC only); the line parser below is the same RFC 4180 subset.
+ * the engine over JSON-RPC only); both share the line parser in src/shared/csvLine.ts.
  */
 import { Chess } from 'chess.js';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ChessPuzzleError, puzzleFromLichess } from '../shared/problems/chess';
+import { parseCsvLine } from '../shared/csvLine';
+
+export { parseCsvLine };
 import type { PuzzleSet, PuzzleView } from '../shared/protocol/webview/chess';
 
 export const REQUIRED_COLUMNS = ['PuzzleId', 'FEN', 'Moves', 'Rating'] as const;
@@ -33,40 +36,6 @@ export interface ReadOptions {
   limit?: number;
   /** keep at most this many skip messages (default 20) */
   maxMessages?: number;
-}
-
-/** Split one CSV line (RFC 4180 quoting within the line). Throws SyntaxError naming the 1-based character. */
-export function parseCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        if (i >= line.length) throw new SyntaxError('unterminated quoted field');
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += line[i++];
-      }
-      if (i < line.length && line[i] !== ',') throw new SyntaxError(`character ${i + 1}: expected ',' after a quoted field`);
-      fields.push(value);
-    } else {
-      const end = line.indexOf(',', i);
-      const stop = end === -1 ? line.length : end;
-      fields.push(line.slice(i, stop));
-      i = stop;
-    }
-    if (i >= line.length) return fields;
-    i++;
-  }
 }
 
 /** SAN of a UCI move in a position ("e7e8q" → "e8=Q+"); the UCI itself when chess.js rejects it. */

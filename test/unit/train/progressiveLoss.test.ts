@@ -103,11 +103,11 @@ test('full-unroll gradient (α = 0) matches finite differences', async () => {
       const at = (delta: number) => {
         const w = base.slice();
         w[i] += delta;
-        v.assign(tf.tensor(w, v.shape));
+        tf.tidy(() => v.assign(tf.tensor(w, v.shape)));
         return lossOf(model, batch, plan);
       };
       const numeric = (at(eps) - at(-eps)) / (2 * eps);
-      v.assign(tf.tensor(base, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
       const analytic = grads.get(name)![i];
       assert.ok(Math.abs(numeric - analytic) < 2e-3 + 0.05 * Math.abs(numeric), `${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`);
       checked++;
