@@ -45,7 +45,7 @@ const mazes: Dataset = {
 const chess: Dataset = {
   sizeName: undefined,
   stream: (r) => {
-    if (!r.csv) throw new RangeError('chess puzzles come from a Lichess puzzle CSV; none was given');
+    if (!r.csv) throw new RangeError('chess needs a puzzle CSV (Lichess format); none was given');
     return readPuzzles(r.csv, { limit: r.count, minRating: r.minRating, maxRating: r.maxRating });
   },
 };

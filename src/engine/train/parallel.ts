@@ -10,12 +10,13 @@
  * and loss L_s = mean over them,  ∇L = Σ_s (c_s / Σc) ∇L_s. The progressive draw (n, k) is made once, on the main
  * thread, and sent to every worker.
  *
- * Under tests (tsx) the worker is the .ts file, started with `--import tsx`; in the bundle it is dist/trainWorker.js
- * next to the running bundle.
+ * Each worker initialises the same backend as this thread (DEEP_THINKING_BACKEND in its environment). In the
+ * bundle the worker is dist/trainWorker.js next to the running bundle; under tsx (tests) it is worker.ts.
  */
 import { Worker } from 'node:worker_threads';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { tf, backendInfo, type BackendPreference } from '../tf';
 import type { Architecture } from '../../shared/architecture';
 import type { Batch } from '../../shared/problems/problem';
@@ -52,7 +53,8 @@ export function availableThreads(): number {
 function spawnWorker(data: WorkerData, env: NodeJS.ProcessEnv): { worker: Worker; file: string } {
   if (__filename.endsWith('.ts')) {
     const file = path.join(__dirname, 'worker.ts');
-    const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(file)});`;
+    const tsx = createRequire(__filename).resolve('tsx/cjs/api');
+    const boot = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`;
     return { worker: new Worker(boot, { eval: true, workerData: data, env }), file };
   }
   const file = path.join(__dirname, 'trainWorker.js');

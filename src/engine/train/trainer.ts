@@ -24,9 +24,7 @@ import type { Architecture, ModelKind } from '../../shared/architecture';
 import { batchCorrect, encodeBatch, type Batch, type ProblemId } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
-import { generatePrefixSums } from '../data/prefixSums';
-import { generateMazes } from '../data/mazes';
-import { readPuzzles } from '../data/chess';
+import { collect, datasets } from '../data/datasets';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
 import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
@@ -280,21 +278,11 @@ type Puzzle = unknown;
 const SEED = { data: 1, extrapolation: 2, init: 3, shuffle: 4, draw: 5 } as const;
 
 async function loadPuzzles(c: ResolvedTrainConfig, size: number, count: number, seed: number): Promise<Puzzle[]> {
-  switch (c.problem) {
-    case 'prefix-sums': {
-      const possible = 2 ** size;
-      if (count > possible) throw new RangeError(`training config: only ${possible} distinct ${size}-bit strings exist; asked for ${count} (lower trainSize)`);
-      return generatePrefixSums(size, count, seed);
-    }
-    case 'mazes':
-      return generateMazes(size, count, seed, { loops: c.mazeLoops });
-    case 'chess': {
-      const out: Puzzle[] = [];
-      for await (const p of readPuzzles(c.csv!, { limit: count, minRating: c.minRating ?? undefined, maxRating: c.maxRating ?? undefined })) out.push(p);
-      if (out.length < 2) throw new RangeError(`${c.csv}: only ${out.length} puzzle(s) pass the filters; need at least 2 to split train/validation`);
-      return out;
-    }
-  }
+  const all = await collect(datasets[c.problem], {
+    size, count, seed, mazeLoops: c.mazeLoops, csv: c.csv ?? undefined, minRating: c.minRating ?? undefined, maxRating: c.maxRating ?? undefined,
+  });
+  if (all.length < 2) throw new RangeError(`${c.csv ?? c.problem}: only ${all.length} puzzle(s) pass the filters; need at least 2 to split train/validation`);
+  return all;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
