@@ -7,7 +7,7 @@
  * - `torch`  → libtorch through our optional Node-API addon (native/, src/engine/backends/torch), when built;
  * - `wasm`   → @tensorflow/tfjs-backend-wasm (XNNPACK): the path that always works, offline included;
  * - `cpu`    → the pure-JS backend. ~1000× slower, so it is only used when asked for by name, never as a fallback.
- * `auto` tries gpu, native, then wasm.
+ * `auto` tries gpu, native, torch (where its addon was built), then wasm.
  *
  * The wasm backend has no Conv2DBackpropFilter kernel, so `conv2d` below wraps the convolution in `tf.customGrad`
  * and writes both gradients as *forward* convolutions, which run on XNNPACK.
@@ -136,6 +136,7 @@ export async function initBackend(requested: BackendPreference = 'auto'): Promis
       info =
         (await tryNative('@tensorflow/tfjs-node-gpu', 'native CUDA')) ??
         (await tryNative('@tensorflow/tfjs-node', 'native CPU')) ??
+        (await useTorch(requested).catch(() => undefined)) ??
         (await useWasm(requested));
       break;
   }

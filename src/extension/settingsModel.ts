@@ -2,8 +2,8 @@
  * The settings' types and defaults, without the vscode import (unit-tested): every raw value from the
  * configuration is checked, and a bad one falls back to its default instead of reaching the engine.
  */
-export type Backend = 'auto' | 'gpu' | 'native' | 'wasm';
-export const BACKENDS: readonly Backend[] = ['auto', 'gpu', 'native', 'wasm'];
+export type Backend = 'auto' | 'gpu' | 'native' | 'torch' | 'wasm';
+export const BACKENDS: readonly Backend[] = ['auto', 'gpu', 'native', 'torch', 'wasm'];
 
 export interface Settings {
   /** Node executable for the engine; empty = the extension host's own Node */

@@ -8,7 +8,7 @@ import { tf, backendInfo } from '../tf';
 import { createModel } from '../models/createModel';
 import { Optimizer } from '../train/optimizer';
 import { trainStep } from '../train/trainer';
-import { GradientWorkers, availableThreads } from '../train/parallel';
+import { GradientWorkers, availableThreads, defaultGradientThreads } from '../train/parallel';
 import { Rng } from '../../shared/rng';
 import type { Batch } from '../../shared/problems/problem';
 import type { Architecture } from '../../shared/architecture';
@@ -52,7 +52,7 @@ export async function runBenchTrain(out: Output, o: BenchTrainOptions): Promise<
   const arch: Architecture = { kind: 'dt-recall', dims, width: o.width, inChannels: dims === 2 ? 3 : 1, maxIters: o.iterations, blocks: 2 };
   const rng = new Rng(1);
   const model = createModel(arch, () => rng.next());
-  const threads = o.threads ?? availableThreads();
+  const threads = o.threads ?? defaultGradientThreads();
   const workers = threads > 1 ? await GradientWorkers.start(model, threads) : undefined;
   const optimizer = new Optimizer(model.weights, { kind: 'adam', weightDecay: 2e-4, clipNorm: null });
   const batch = randomBatch(dims, o.batch, o.size, arch.inChannels, 2);

@@ -46,6 +46,15 @@ export function availableThreads(): number {
 }
 
 /**
+ * Gradient worker threads to use by default: one per core for single-threaded backends (wasm), one for backends that
+ * thread themselves (libtorch, libtensorflow), where more workers would only fight over the same cores.
+ */
+export function defaultGradientThreads(): number {
+  const name = backendInfo().name;
+  return name === 'wasm' || name === 'cpu' ? availableThreads() : 1;
+}
+
+/**
  * Start one worker. In the bundle: dist/trainWorker.js next to the running bundle. Under tsx (tests, scripts):
  * worker.ts, through a tiny CommonJS bootstrap that registers tsx's require hook first (Node 20 does not pass the
  * parent's `--import tsx` loader to workers started from a .ts file).
@@ -64,7 +73,7 @@ function spawnWorker(data: WorkerData, env: NodeJS.ProcessEnv): { worker: Worker
 /** The preference that makes a worker pick the backend this thread runs. */
 function workerBackend(): BackendPreference {
   const info = backendInfo();
-  if (info.name === 'wasm' || info.name === 'cpu') return info.name;
+  if (info.name === 'wasm' || info.name === 'cpu' || info.name === 'torch') return info.name as BackendPreference;
   return info.requested === 'gpu' ? 'gpu' : 'native';
 }
 

@@ -31,7 +31,7 @@ import { computeGradients, drawNK, predictClass1, type GradientResult, type Prog
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';
 import { trainingDefaults, type DefaultsProfile, type TrainingDefaults } from './defaults';
-import { GradientWorkers, availableThreads } from './parallel';
+import { GradientWorkers, availableThreads, defaultGradientThreads } from './parallel';
 
 // ---------------------------------------------------------------------------------------------------------------
 // One step
@@ -429,7 +429,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       best.model.dispose();
     }
 
-    let threads = Math.max(1, Math.floor(config.threads ?? availableThreads()));
+    let threads = Math.max(1, Math.floor(config.threads ?? defaultGradientThreads()));
     if (threads > 1) {
       try {
         workers = await GradientWorkers.start(model, threads);

@@ -2,18 +2,22 @@
  * Shared by the torch-backend tests: whether the addon is built (else the tests skip, saying why), and running
  * the same computation on the pure-JS cpu backend (the reference) and on 'torch'.
  */
-import * as fs from 'node:fs';
 import { tf } from '../../../src/engine/tf';
-import { addonCandidates } from '../../../src/engine/backends/torch/nativeAddon';
+import { findTorchAddon } from '../../../src/engine/backends/torch/nativeAddon';
 
 // Every torch kernel output is checked against the shape/dtype tfjs expects (see TorchBackend.check).
 process.env.DEEP_THINKING_TORCH_CHECK = '1';
 
-const built = addonCandidates().find((p) => fs.existsSync(p));
+function missing(): string | false {
+  try {
+    findTorchAddon();
+    return false;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 /** Why the torch tests are skipped, or false when the addon is there. */
-export const skipReason: string | false = built
-  ? false
-  : 'the libtorch addon is not built (npm run build:native; needs apt-get install libtorch-dev)';
+export const skipReason: string | false = missing();
 if (skipReason) console.log(`# skipping torch backend tests: ${skipReason}`);
 
 let registered = false;

@@ -78,21 +78,20 @@ export const ADDON_FILE = 'dt_torch.node';
 /** Where the addon may be: an explicit path, next to the bundle, or the repository's native/build. */
 export function addonCandidates(): string[] {
   const rel = path.join('native', 'build', 'Release', ADDON_FILE);
-  return [
+  const all = [
     process.env.DEEP_THINKING_TORCH_ADDON,
     path.join(__dirname, ADDON_FILE),
     path.join(__dirname, '..', rel), // dist/ → repo
     path.join(__dirname, '..', '..', '..', '..', rel), // src/engine/backends/torch → repo
     path.join(process.cwd(), rel),
-  ].filter((p): p is string => !!p);
+  ];
+  return [...new Set(all.filter((p): p is string => !!p))];
 }
 
 let loaded: TorchAddon | undefined;
 
-/** Load the addon once per thread. Throws a message that says how to build it when it is missing or broken. */
-export function loadTorchAddon(): TorchAddon {
-  if (loaded) return loaded;
-  const candidates = addonCandidates();
+/** The first existing addon file among `candidates`; throws a message that says how to build it when none exists. */
+export function findTorchAddon(candidates: string[] = addonCandidates()): string {
   const file = candidates.find((p) => fs.existsSync(p));
   if (!file) {
     throw new Error(
@@ -100,6 +99,13 @@ export function loadTorchAddon(): TorchAddon {
         'Build it with `npm run build:native` (needs Debian\'s libtorch-dev: apt-get install libtorch-dev).',
     );
   }
+  return file;
+}
+
+/** Load the addon once per thread. Throws a clear message when it is missing or does not load. */
+export function loadTorchAddon(): TorchAddon {
+  if (loaded) return loaded;
+  const file = findTorchAddon();
   // Must precede the first load of libgomp (it reads the variable once, when the library is initialised).
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
