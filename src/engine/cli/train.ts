@@ -19,6 +19,8 @@ export interface TrainCliOptions {
   valSize?: number;
   batchSize?: number;
   lr?: number;
+  /** commander's --no-lr-throttle: false when given, else undefined/true (then the problem's default applies) */
+  lrThrottle?: boolean;
   seed: number;
   threads?: number;
   csv?: string;
@@ -42,6 +44,8 @@ export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
     valSize: o.valSize,
     batchSize: o.batchSize,
     lr: o.lr,
+    // Only an explicit --no-lr-throttle overrides the problem's default (the throttle is the paper's maze recipe).
+    lrThrottle: o.lrThrottle === false ? false : undefined,
     seed: o.seed,
     threads: o.threads,
     csv: o.csv,

@@ -7,12 +7,13 @@
 //   White's view, never flipped, for input and target alike. Square index = row * 8 + col (a8 = 0, h1 = 63).
 //   Planes 0–5: the side to move's K, Q, B, N, R, P; planes 6–11: the opponent's, same order.
 //
-// About the paper's checkpoints: the paper's loader (deep-thinking `FlippedChessPuzzleDataset`) flips the
-// board rows (torch.flip on H) of the input AND the target for positions where `who_moves == 1`, so its nets
-// learned on boards seen from the side to move. We keep every board unflipped. An imported paper checkpoint
-// therefore needs, for those positions, `flipBoardRows(input, 12)` before the net and `flipBoardRows(class1, 1)`
-// on its output before isCorrect/decode (the importer must also check that easy_to_hard_data's plane order
-// matches ours). Flipping happens at that boundary only; this module never flips.
+// About the paper's checkpoints: the paper's data script stores boards with row 0 = rank 1, and its loader
+// (deep-thinking `FlippedChessPuzzleDataset`) then flips the rows of input AND target when Black moves, so its nets
+// always see the mover's home rank at row 0. Our boards have row 0 = rank 8, so the two frames differ by a row flip
+// for WHITE-to-move positions (black-to-move boards already agree). An imported paper chess net therefore needs,
+// for white-to-move positions, `flipBoardRows(input, 12)` before the net and `flipBoardRows(class1, 1)` on its
+// output before isCorrect/decode; the importer records this as `boardFrame` (see importPth.ts). Not done yet in the
+// solve/eval paths: our own chess models are trained in our frame and need no flip.
 //
 // Lichess format: `Moves` starts with the OPPONENT's move; the puzzle position is the one after it, and the
 // answer is the second move (data/README.md).
