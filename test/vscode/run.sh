@@ -94,7 +94,7 @@ if [ "$MODE" = vsix ] && [ "$ONLY" != exthost ]; then
     fail "$EXT_DIR has no .vscodeignore (nor package.json \"files\"); vsce would pack test/vscode/.cache. Add one, or use VSCODE_EXT_MODE=dev"
   fi
   VSIX=$RUN/extension.vsix
-  (cd "$EXT_DIR" && "$REPO/node_modules/.bin/vsce" package --no-dependencies --skip-license --allow-missing-repository \
+  (cd "$EXT_DIR" && "$REPO/node_modules/.bin/vsce" package --no-dependencies --skip-license --allow-missing-repository --no-rewrite-relative-links \
      -o "$VSIX" </dev/null >"$RUN/vsce.log" 2>&1) || { cat "$RUN/vsce.log" >&2; fail "vsce package in $EXT_DIR"; }
   # python3 (a setup-system.sh package) lists the zip, so unzip need not be installed
   VSIX_FILES=$(python3 -c 'import sys,zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$VSIX")
