@@ -11,7 +11,7 @@ CACHE=${VSCODE_TEST_CACHE:-$REPO/test/vscode/.cache}
 STATE=$REPO/.deep-thinking-start
 
 command -v chromium >/dev/null && [ -f /usr/include/gssapi/gssapi.h ] || bash scripts/setup-system.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 npm run build --silent
 bash test/vscode/setup.sh
 npm run package --silent
