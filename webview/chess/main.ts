@@ -5,6 +5,7 @@
  * reveals it — the correct move as a green arrow (Bansal et al. 2022, §3.3: the net's answer is the top-2 squares).
  */
 import '../shared/elements';
+import { parseIterationsText } from '../shared/iterationsField';
 import './style.css';
 import { parseUci } from '../../src/shared/problems/chess';
 import type { ChessFrame, ChessFromWebview, ChessRunResult, ChessToWebview, PuzzleSet, PuzzleView } from '../../src/shared/protocol/webview/chess';
@@ -218,10 +219,7 @@ function applySet(s: PuzzleSet, fresh: boolean): void {
 }
 
 function parseIterations(): number | 'auto' | undefined {
-  const t = itersField.value.trim();
-  if (t === '' || t === 'auto') return 'auto';
-  const n = Number(t);
-  return Number.isInteger(n) && n >= 1 && n <= 2000 ? n : undefined;
+  return parseIterationsText(itersField.value);
 }
 
 async function solve(): Promise<void> {

@@ -8,6 +8,7 @@
  * webview reload comes back as it was.
  */
 import '../shared/elements';
+import { parseIterationsText } from '../shared/iterationsField';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import './style.css';
 import { prefixSumsTarget } from '../../src/shared/problems/prefixSums';
@@ -268,10 +269,7 @@ function generate(): void {
 }
 
 function parseIterations(): number | 'auto' | undefined {
-  const t = itersField.value.trim();
-  if (t === '' || t === 'auto') return 'auto';
-  const n = Number(t);
-  return Number.isInteger(n) && n >= 1 && n <= 2000 ? n : undefined;
+  return parseIterationsText(itersField.value);
 }
 
 async function solve(): Promise<void> {
