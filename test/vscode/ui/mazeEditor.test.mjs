@@ -21,26 +21,21 @@ before(async () => {
   fs.copyFileSync(path.join(repo, 'test/fixtures/pth/maze_dt_recall_2d.pth'), path.join(runs, 'maze_dt_recall_2d.pth'));
   // A fixed iteration count keeps the solve short whatever the model.
   fs.mkdirSync(workspacePath('.vscode'), { recursive: true });
-  // A model that solves 13×13 mazes gets to think until it halts (with the cap); otherwise 30 iterations suffice.
-  fs.writeFileSync(workspacePath('.vscode', 'settings.json'), JSON.stringify({ 'deepThinking.solve.iterations': bundledMazeModel() ? 'auto' : '30' }, null, 2));
+  // A fixed count keeps the solve short whatever the model ('auto' runs to its cap when a model never settles).
+  fs.writeFileSync(workspacePath('.vscode', 'settings.json'), JSON.stringify({ 'deepThinking.solve.iterations': '30' }, null, 2));
   wb = await openWorkbench();
 });
 after(async () => {
   await wb?.close();
 });
 
-/**
- * Is a bundled maze model that is known to solve 13×13 mazes shipped? "Known" = its model.json records ≥ 99 % exact
- * accuracy on 13×13 at some iteration (metrics.accuracyPerIteration["13"], written by `deep-thinking eval --record`).
- * A weaker bundled model is still solved with, but then the verdict must only agree with BFS, as for the fixture.
- */
+/** Does this build ship a maze model? Then the issue's check applies: it must solve maze-13.maze (✓ matches BFS). */
 function bundledMazeModel() {
   const dir = path.join(repo, 'media', 'models');
   if (!fs.existsSync(dir)) return false;
   return fs.readdirSync(dir).some((d) => {
     try {
-      const meta = JSON.parse(fs.readFileSync(path.join(dir, d, 'model.json'), 'utf8'));
-      return meta.problem === 'mazes' && (meta.metrics?.accuracyPerIteration?.['13'] ?? []).some((a) => a >= 0.99);
+      return JSON.parse(fs.readFileSync(path.join(dir, d, 'model.json'), 'utf8')).problem === 'mazes';
     } catch {
       return false;
     }
