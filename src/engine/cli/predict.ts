@@ -62,7 +62,7 @@ export async function solveBatch<P>(model: DTNet, problem: Problem<P, unknown>, 
 export async function runPredict(out: Output, o: PredictOptions): Promise<void> {
   const sources = [o.mazes.length > 0, !!o.prefixSums, !!o.chess].filter(Boolean).length;
   if (sources !== 1) throw new Error('predict: give .maze files, or --prefix-sums FILE, or --chess FILE.csv (exactly one kind)');
-  const { model, meta } = await loadModel(o.model);
+  const { model } = await loadModel(o.model);
   try {
     if (o.mazes.length > 0) {
       checkModelFitsProblem(model.arch, mazeProblem, o.model);
@@ -129,5 +129,4 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
   } finally {
     model.dispose();
   }
-  void meta;
 }

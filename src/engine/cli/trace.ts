@@ -4,7 +4,7 @@ import { loadModel } from '../checkpoint';
 import { traceLogits } from '../trace';
 import type { Output } from './output';
 
-export async function runTrace(out: Output, o: { model: string; input: string; iterations: number[] }): Promise<void> {
+export async function runTrace(_out: Output, o: { model: string; input: string; iterations: number[] }): Promise<void> {
   let parsed: unknown;
   const text = await readFile(o.input, 'utf8').catch((e: Error) => {
     throw new Error(`${o.input}: cannot read: ${e.message}`);
@@ -24,5 +24,4 @@ export async function runTrace(out: Output, o: { model: string; input: string; i
   } finally {
     model.dispose();
   }
-  void out;
 }
