@@ -75,6 +75,7 @@ program
   .option('--max-rating <r>', 'chess: ratings below this are kept', num('--max-rating'))
   .option('--profile <p>', 'defaults: cpu (small, fits 2 cores) or paper (the paper\'s widths)', 'cpu')
   .option('--resume', 'continue from the checkpoint in --out', false)
+  .option('--init <model>', 'start from this model\'s weights (checkpoint dir, .pth or bundled name): fine-tune or curriculum')
   .requiredOption('--out <dir>', 'checkpoint directory')
   .action(action(true, (out, opts) => runTrain(out, opts as never)));
 

@@ -28,6 +28,7 @@ export interface TrainCliOptions {
   maxRating?: number;
   profile: 'cpu' | 'paper';
   resume: boolean;
+  init?: string;
   out: string;
 }
 
@@ -53,6 +54,7 @@ export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
     maxRating: o.maxRating,
     profile: o.profile,
     resume: o.resume,
+    initFrom: o.init,
     outDir: o.out,
   };
   for (const k of Object.keys(config) as (keyof TrainConfig)[]) if (config[k] === undefined) delete config[k];

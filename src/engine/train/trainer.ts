@@ -26,7 +26,7 @@ import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
 import { collect, datasets } from '../data/datasets';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
-import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
+import { loadCheckpoint, loadModel, readCheckpointMeta, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
 import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';
@@ -113,6 +113,11 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
   outDir?: string;
   /** continue from `<outDir>/last` when it holds a resumable state (the stored config wins, except epochs/threads) */
   resume?: boolean;
+  /**
+   * Start from this model's weights (a checkpoint dir, .pth or bundled name) instead of a random init: fine-tuning,
+   * or a curriculum (small mazes first). The architecture must match, except its default iteration count.
+   */
+  initFrom?: string;
 }
 
 export interface ResolvedTrainConfig extends TrainingDefaults {
@@ -125,6 +130,7 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   maxRating: number | null;
   mazeLoops: number;
   evalBatchSize: number;
+  initFrom: string | null;
 }
 
 /** Fill defaults and check every field, naming the one that is wrong. */
@@ -162,6 +168,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     maxRating: c.maxRating ?? null,
     mazeLoops: c.mazeLoops ?? 0,
     evalBatchSize: c.evalBatchSize ?? 0,
+    initFrom: c.initFrom ?? null,
   };
   const fail = (what: string): never => {
     throw new RangeError(`training config: ${what}`);
@@ -351,6 +358,22 @@ function readTrainState(dir: string): { state: TrainState; optimizer: OptimizerS
   return { state, optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, tensors, shapes } };
 }
 
+/** A new net of `arch` holding the weights of the model `spec`; fails, naming both, when they don't fit. */
+async function initialModel(spec: string, arch: Architecture): Promise<DTNet> {
+  const init = await loadModel(spec);
+  try {
+    const a = init.model.arch;
+    const differs = (['kind', 'dims', 'width', 'inChannels', 'blocks'] as const).filter((k) => a[k] !== arch[k]);
+    if (differs.length > 0) {
+      const show = (x: Architecture) => differs.map((k) => `${k} ${String(x[k])}`).join(', ');
+      throw new Error(`training config: initFrom ${spec} is ${show(a)}, but this run trains ${show(arch)}`);
+    }
+    return createModel(arch, await init.model.exportWeights());
+  } finally {
+    init.model.dispose();
+  }
+}
+
 /** Where the resume state of a run writing its best checkpoint to `outDir` lives. */
 export function resumeDirFor(outDir: string): string {
   const abs = path.resolve(outDir);
@@ -407,6 +430,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   let model: DTNet;
   if (saved) {
     model = (await loadCheckpoint(lastDir!)).model;
+  } else if (c.initFrom) {
+    model = await initialModel(c.initFrom, arch);
+    log(`starting from the weights of ${c.initFrom}`);
   } else {
     const initRng = new Rng(deriveSeed(c.seed, SEED.init));
     model = createModel(arch, () => initRng.next());

@@ -81,6 +81,32 @@ test('resume after cancellation continues exactly like an uninterrupted run', as
   }
 });
 
+test('initFrom starts from a trained model\'s weights and refuses a model of another shape', async () => {
+  await initBackend('wasm');
+  const root = tmpDir();
+  try {
+    await train(tiny(path.join(root, 'first')));
+    const start = await lastWeights(path.join(root, 'first'));
+    // With a vanishing learning rate, the weights after one more epoch are the starting weights (init, not random).
+    await train({ ...tiny(path.join(root, 'second')), epochs: 1, lr: 1e-12, warmupPeriod: 0, initFrom: resumeDirFor(path.join(root, 'first')) });
+    const after = await lastWeights(path.join(root, 'second'));
+    for (const [name, v] of start) {
+      const w = after.get(name)!;
+      assert.ok(v.every((x, i) => Math.abs(x - w[i]) < 1e-6), `${name} kept its initial value`);
+    }
+    // A fresh run with the same seed but no initFrom does not start there.
+    await train({ ...tiny(path.join(root, 'fresh')), epochs: 1, lr: 1e-12, warmupPeriod: 0 });
+    const fresh = await lastWeights(path.join(root, 'fresh'));
+    assert.ok([...start].some(([name, v]) => v.some((x, i) => Math.abs(x - fresh.get(name)![i]) > 1e-3)));
+    await assert.rejects(
+      train({ ...tiny(path.join(root, 'wide')), width: 12, initFrom: resumeDirFor(path.join(root, 'first')) }),
+      /initFrom .* is width 8, but this run trains width 12/,
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('progress events: steps count up to totalSteps, one epoch event per epoch with validation accuracy', async () => {
   await initBackend('wasm');
   const events: TrainProgressEvent[] = [];
