@@ -58,7 +58,7 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
     bar.stop();
     if (o.record) {
       if (loaded.origin === 'pth') throw new Error('eval --record: the model is a .pth file; convert it to a checkpoint first');
-      const key = String(dataset.sizeName ? size : 'test');
+      const key = dataset.sizeName ? String(size) : ratingBandKey(o.minRating, o.maxRating);
       await annotateCheckpoint(loaded.path, {}, {
         accuracyPerIteration: { [key]: r.accuracy.map((a) => Math.round(a * 1e4) / 1e4) },
         [`eval_${key}`]: { count: r.total, seed: o.seed, testSeed: 'testSeed(seed, size)', maxConfidenceAccuracy: r.maxConfidenceAccuracy, command: ['deep-thinking', ...process.argv.slice(2)].join(' ') },
@@ -119,4 +119,14 @@ async function evalHalting(
     `${problem.id}: ${total} puzzles, accuracy at halting ${(100 * (correct / Math.max(1, total))).toFixed(1)}%, ` +
       `halting iteration median ${median}, max ${sorted[sorted.length - 1] ?? 0}`,
   );
+}
+
+/**
+ * The curve key of a chess evaluation: its rating band, "800-1200" (min ≤ rating < max), "2000+" or "-800";
+ * "test" for the whole file. Numeric first, so the side panel orders bands by rating.
+ */
+export function ratingBandKey(min: number | undefined, max: number | undefined): string {
+  if (min === undefined && max === undefined) return 'test';
+  if (max === undefined) return `${min}+`;
+  return `${min ?? ''}-${max}`;
 }

@@ -84,6 +84,9 @@ test('storedCurves reads accuracyPerIteration, numeric sizes first, skipping jun
     ['9', '33', 'test'],
   );
   assert.deepEqual(curves[0], { size: '9', iterations: [1, 2], accuracy: [0.5, 1] });
+  // Chess rating bands (eval --record --min-rating/--max-rating) order by rating, not as strings.
+  const bands = storedCurves(summary({ accuracyPerIteration: { '2000+': [0.1], '400-800': [0.5], '1200-1600': [0.3], test: [0.2] } }));
+  assert.deepEqual(bands.map((c) => c.size), ['400-800', '1200-1600', '2000+', 'test']);
   // Non-finite entries drop out but keep their iteration numbers for the rest.
   assert.deepEqual(storedCurves(summary({ accuracyPerIteration: { 9: [0.1, null as unknown as number, 0.3] } }))[0], {
     size: '9',

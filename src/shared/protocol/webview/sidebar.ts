@@ -108,8 +108,9 @@ export function storedCurves(m: ModelSummary): Curve[] {
     });
     if (iterations.length) out.push({ size, iterations, accuracy });
   }
-  // numeric sizes in numeric order, others after
-  return out.sort((a, b) => (Number(a.size) || Infinity) - (Number(b.size) || Infinity) || a.size.localeCompare(b.size));
+  // numeric sizes (and rating bands such as "800-1200") in numeric order, others after
+  const order = (s: string) => (Number.isFinite(parseFloat(s)) ? parseFloat(s) : Infinity);
+  return out.sort((a, b) => order(a.size) - order(b.size) || a.size.localeCompare(b.size));
 }
 
 /**
