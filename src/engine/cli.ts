@@ -67,6 +67,7 @@ program
   .option('--val-size <n>', 'also validate (and select the best epoch) on this longer length / bigger maze', int('--val-size'))
   .option('--batch-size <b>', 'batch size', int('--batch-size'))
   .option('--lr <lr>', 'learning rate', num('--lr'))
+  .addOption(new Option('--optimizer <o>', 'adam, or sgd with momentum 0.9 (default: the problem\'s; the paper: adam for prefix sums and mazes, sgd for chess)').choices(['adam', 'sgd']))
   .option('--no-lr-throttle', "mazes: don't divide the recurrent block's lr by max-iters (the paper's throttle)")
   .option('--seed <n>', 'random seed', (v) => parseNumber(v, '--seed'), 0)
   .option('--threads <n>', 'worker threads for gradients (default: one per core on wasm, 1 on self-threading backends)', int('--threads'))

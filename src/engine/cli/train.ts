@@ -19,6 +19,7 @@ export interface TrainCliOptions {
   valSize?: number;
   batchSize?: number;
   lr?: number;
+  optimizer?: 'adam' | 'sgd';
   /** commander's --no-lr-throttle: false when given, else undefined/true (then the problem's default applies) */
   lrThrottle?: boolean;
   seed: number;
@@ -45,6 +46,7 @@ export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
     valSize: o.valSize,
     batchSize: o.batchSize,
     lr: o.lr,
+    optimizer: o.optimizer,
     // Only an explicit --no-lr-throttle overrides the problem's default (the throttle is the paper's maze recipe).
     lrThrottle: o.lrThrottle === false ? false : undefined,
     seed: o.seed,
