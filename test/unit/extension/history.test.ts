@@ -36,6 +36,11 @@ test('model choice: the user choice, else bundled, else imported, else the newes
   assert.equal(pickDefaultModel(ms.filter((m) => m.source !== 'imported'), 'mazes')?.spec, 'run-new');
   assert.equal(pickDefaultModel([...ms, model('b', 'mazes', 'bundled')], 'mazes')?.spec, 'b');
   assert.equal(pickDefaultModel(ms, 'chess'), undefined);
+  // Bundled baselines (trained after the recall model) never become the one-click default.
+  const ff = { ...model('b-ff', 'mazes', 'bundled', '2026-12-01'), architecture: { ...model('x', 'mazes', 'bundled').architecture, kind: 'feedforward' as const } };
+  const dt = { ...model('b-dt', 'mazes', 'bundled', '2026-12-02'), architecture: { ...model('x', 'mazes', 'bundled').architecture, kind: 'dt' as const } };
+  assert.equal(pickDefaultModel([ff, dt, model('b', 'mazes', 'bundled', '2026-01-01')], 'mazes')?.spec, 'b');
+  assert.equal(pickDefaultModel([ff, dt], 'mazes')?.spec, 'b-dt');
   // A choice for another problem is ignored.
   assert.equal(pickDefaultModel(ms, 'prefix-sums', 'run-old')?.spec, 'bundled-ps');
 });
