@@ -10,6 +10,8 @@ const modelsDir = join(ROOT, 'media/models');
 const models = readdirSync(modelsDir)
   .filter((d) => existsSync(join(modelsDir, d, 'model.json')))
   .map((d) => ({ dir: d, meta: JSON.parse(readFileSync(join(modelsDir, d, 'model.json'), 'utf8')) }));
+// sizes and rating bands ("800-1200", "2000+") in numeric order, as the side panel sorts them
+const order = (k) => (Number.isFinite(parseFloat(k)) ? parseFloat(k) : Infinity);
 const problems = [...new Set(models.map((m) => m.meta.problem))];
 mkdirSync(join(ROOT, 'docs'), { recursive: true });
 
@@ -34,7 +36,7 @@ try {
         model: m.dir,
         modelName: m.dir,
         kind: m.meta.architecture.kind,
-        curves: Object.entries(m.meta.metrics.accuracyPerIteration).map(([size, acc]) => ({ size, iterations: acc.map((_, i) => i + 1), accuracy: acc })),
+        curves: Object.entries(m.meta.metrics.accuracyPerIteration).sort(([a], [b]) => order(a) - order(b)).map(([size, acc]) => ({ size, iterations: acc.map((_, i) => i + 1), accuracy: acc })),
       })),
     });
     await page.evaluate((p) => {

@@ -16,7 +16,7 @@ train() { # train <name> <args…>
   echo "== $name: deep-thinking train $*" >&2
   $DT train "$@" --out "$OUT/$name" > "$OUT/$name.log"
 }
-record() { # record <name> <size flag> <size> <max iterations>
+record() { # record <name> <size flag> <size> <max iterations>: the whole curve 1…max goes into model.json
   $DT eval --model "$OUT/$1" "--$2" "$3" --iterations "$4" --count 100 --seed 9001 --record >> "$OUT/$1.eval.log"
 }
 ship() {
@@ -31,7 +31,36 @@ rm -rf "$OUT/prefix-sums-ff" && cp -r "$OUT/.prefix-sums-ff.last" "$OUT/prefix-s
 record prefix-sums length 32 60; record prefix-sums length 128 200; record prefix-sums length 512 600; ship prefix-sums
 for L in 32 128 512; do record prefix-sums-ff length $L 30; done; ship prefix-sums-ff
 
-# Mazes: DT-recall, width 32, trained on 5×5 mazes (the paper: 9×9) with 10 iterations, alpha 0.5, no lr throttle,
-# selected on 7×7; see README "Bundled models" for why (CPU budget).
-train mazes --problem mazes --model dt-recall --width 32 --max-iters 10 --alpha 0.5 --no-lr-throttle --size 5 --val-size 7 --train-size 10000 --epochs 15 --batch-size 32 --seed 5
-record mazes size 5 30; record mazes size 7 50; record mazes size 9 80; record mazes size 13 150; ship mazes
+# Prefix-sum baseline without recall (the paper's DT: full-depth loss, alpha 0), for the chart.
+train prefix-sums-dt --problem prefix-sums --model dt --width 64 --max-iters 20 --alpha 0 --size 32 --val-size 64 --train-size 10000 --epochs 10 --batch-size 100 --seed 1
+record prefix-sums-dt length 32 60; record prefix-sums-dt length 128 200; record prefix-sums-dt length 512 200; ship prefix-sums-dt
+
+# Mazes: DT-recall, width 32, a two-stage curriculum on the libtorch backend (see README "Bundled models"):
+#  1. 5×5 mazes, 10 iterations, alpha 0.5, no lr throttle, selected on 7×7 (15 epochs);
+#  2. from stage 1's weights (--init), 9×9 mazes — the paper's training size — with 30 iterations, lr 5e-4,
+#     selected on 13×13 at 44 iterations (6 epochs).
+train mazes-5x5 --problem mazes --model dt-recall --width 32 --max-iters 10 --alpha 0.5 --no-lr-throttle --size 5 --val-size 7 --train-size 10000 --epochs 15 --batch-size 32 --seed 5
+train mazes --problem mazes --model dt-recall --width 32 --max-iters 30 --alpha 0.5 --no-lr-throttle --size 9 --val-size 13 --train-size 10000 --epochs 6 --batch-size 32 --lr 0.0005 --seed 11 --init "$OUT/mazes-5x5"
+record mazes size 9 60; record mazes size 13 150; ship mazes
+# 59×59 is reported, not recorded (20–50 mazes at up to 1000 iterations take ~15 min): see README.
+$DT eval --model "$OUT/mazes" --size 59 --count 50 --seed 9001 --iterations 500,700,1000 >> "$OUT/mazes.eval.log"
+
+# Maze baselines for the chart, trained like stage 1 (5×5, 10 iterations) with the full-depth loss (alpha 0):
+# a DT without recall and the feed-forward net (10 untied layers, so it cannot think past iteration 10).
+train mazes-dt --problem mazes --model dt --width 32 --max-iters 10 --alpha 0 --no-lr-throttle --size 5 --val-size 7 --train-size 10000 --epochs 5 --batch-size 32 --seed 5
+train mazes-ff --problem mazes --model feedforward --width 32 --max-iters 10 --alpha 0 --no-lr-throttle --size 5 --val-size 7 --train-size 10000 --epochs 5 --batch-size 32 --seed 5
+record mazes-dt size 5 30; record mazes-dt size 9 60; record mazes-dt size 13 150; ship mazes-dt
+for S in 5 9 13; do record mazes-ff size $S 10; done; ship mazes-ff
+
+# Chess: DT-recall and the feed-forward baseline on the same budget (width 64, 20 iterations/layers, Adam, 8 epochs)
+# on the easy puzzles (rating < 1200) of the training CSV; curves per rating band of the test CSV.
+TEST_CSV=${LICHESS_TEST_CSV:-../shared/data/lichess_puzzles_test.csv}
+for m in dt-recall feedforward; do
+  name=chess; its=40; [ $m = feedforward ] && name=chess-ff && its=20  # a 20-layer net stops at 20
+  train $name --problem chess --model $m --width 64 --max-iters 20 --csv "$CSV" --max-rating 1200 --train-size 22000 --epochs 8 --batch-size 64 --optimizer adam --lr 0.001 --seed 1
+  for band in "--min-rating 0 --max-rating 800" "--min-rating 800 --max-rating 1200" "--min-rating 1200 --max-rating 1600" \
+              "--min-rating 1600 --max-rating 2000" "--min-rating 2000"; do
+    $DT eval --model "$OUT/$name" --csv "$TEST_CSV" $band --count 10000 --iterations $its --record >> "$OUT/$name.eval.log"
+  done
+  if [ $name = chess ]; then ship $name; fi  # the feed-forward net (15 MB) is reported, not shipped
+done

@@ -19,14 +19,13 @@ const MODELS = path.join(__dirname, '..', '..', '..', 'media', 'models');
 const bundled = fs.existsSync(MODELS) ? fs.readdirSync(MODELS).filter((d) => fs.existsSync(path.join(MODELS, d, 'model.json'))).sort() : [];
 
 /**
- * Bars for the default models: [size, iteration, minimum accuracy]. Prefix sums: just below the issue's target (97 %
- * at 512 bits; checked at 128 bits to keep CI short). Mazes: the issue's target (99 % on 13×13) is NOT met by the
- * bundled model (76 % at 150 iterations), so its bar is a regression bar a little below what it measured on 9×9
- * (97 % at 30 iterations), not the target.
+ * Bars for the default models: [size, iteration, minimum accuracy], just below the issue's targets. Prefix sums: 97 %
+ * at 512 bits, checked at 128 bits to keep CI short. Mazes: 99 % on 13×13 (the issue's example bar: 100 mazes ≥ 98 %);
+ * the bundled model measured 100 % from iteration 44 on (seed 9001).
  */
 const BARS: Record<string, [number, number, number][]> = {
   'prefix-sums': [[128, 150, 0.97]],
-  mazes: [[9, 30, 0.92]],
+  mazes: [[13, 60, 0.98]],
 };
 
 test('bundled models exist for the default problem the extension solves in one click', () => {
@@ -82,8 +81,15 @@ for (const name of bundled) {
  */
 const CHESS_SAMPLE = path.join(__dirname, '..', '..', 'fixtures', 'chess', 'lichess_test_sample.csv');
 const CHESS_BANDS: [number, number][] = [[0, 800], [800, 1200], [1200, 1600], [1600, 2000], [2000, 9999]];
-/** [band index, iteration, minimum accuracy] per chess model */
-const CHESS_BARS: Record<string, [number, number, number][]> = {};
+/**
+ * [band index, iteration, minimum accuracy] per chess model. `chess` measured 87 / 58 / 18 % on the sample's
+ * 400–800 / 800–1200 / 1600–2000 bands at 40 iterations (libtorch backend); the bars leave room for the wasm
+ * backend's rounding and are regression bars — the issue's chess target is "beat the feed-forward baseline", which the
+ * README reports on the whole test file.
+ */
+const CHESS_BARS: Record<string, [number, number, number][]> = {
+  chess: [[0, 40, 0.8], [1, 40, 0.5], [3, 40, 0.12]],
+};
 
 async function chessAccuracy(model: Awaited<ReturnType<typeof loadModel>>['model'], band: [number, number], iterations: number[]) {
   return accuracyPerIteration({
