@@ -182,9 +182,10 @@ async function pickNumber(title: string, options: number[], suggested: number, m
     ...options.map((n) => ({ label: String(n), description: n === suggested ? 'suggested' : undefined })),
     { label: custom },
   ];
-  const picked = need(await vscode.window.showQuickPick(items, { title, placeHolder: String(suggested) }));
+  // A multi-step wizard must not vanish when focus moves (e.g. a webview in the side panel loading): ignoreFocusOut.
+  const picked = need(await vscode.window.showQuickPick(items, { title, placeHolder: String(suggested), ignoreFocusOut: true }));
   if (picked.label !== custom) return Number(picked.label);
-  return Number(need(await vscode.window.showInputBox({ title, value: String(suggested), validateInput: (v) => checkPositiveInt(v, max, what) })));
+  return Number(need(await vscode.window.showInputBox({ title, value: String(suggested), ignoreFocusOut: true, validateInput: (v) => checkPositiveInt(v, max, what) })));
 }
 
 async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { name?: string }): Promise<TrainResult | undefined> {
@@ -195,7 +196,7 @@ async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { nam
     need(
       await vscode.window.showQuickPick<Pick<ProblemId>>(
         PROBLEM_IDS.map((p) => ({ label: PROBLEM_LABELS[p], value: p })),
-        { title: 'Train Model (1/4): problem' },
+        { title: 'Train Model (1/4): problem', ignoreFocusOut: true },
       ),
     ).value;
   const model =
@@ -203,7 +204,7 @@ async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { nam
     need(
       await vscode.window.showQuickPick<Pick<ModelKind>>(
         MODEL_KINDS.map((k) => ({ label: k, detail: MODEL_LABELS[k], value: k })),
-        { title: 'Train Model (2/4): architecture' },
+        { title: 'Train Model (2/4): architecture', ignoreFocusOut: true },
       ),
     ).value;
   // The paper uses widths 400 / 128 / 512; smaller suggestions train in minutes on a laptop CPU.
@@ -217,6 +218,7 @@ async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { nam
         title: 'Run name',
         prompt: 'The checkpoint goes to .deep-thinking/runs/<name>/',
         value: defaultRunName(problem, model, width),
+        ignoreFocusOut: true,
         validateInput: checkRunName,
       }),
     ).trim();
