@@ -49,8 +49,17 @@ export interface SolveBenchOptions {
   blockTiles?: number;
   /** cap for 'auto' (default 25,000) */
   maxIterations?: number;
-  /** 'auto' patience in iterations (default 100) */
+  /**
+   * 'auto' patience in iterations (default 100): the answer counts as settled when the predicted classes differ
+   * from those `patience` iterations earlier in at most `flickerPixels` pixels
+   */
   patience?: number;
+  /**
+   * pixels allowed to differ between two snapshots `patience` apart (default: 0.01 % of the image, rounded down).
+   * A trained net can keep one or two pixels blinking in a small limit cycle forever (seen on 201×201), which
+   * would otherwise keep 'auto' thinking until the cap; a growing path changes far more pixels than this.
+   */
+  flickerPixels?: number;
   /** compute predictions every k iterations (default 1, as when streaming to the editor) */
   headEvery?: number;
   /** maximum points kept in each trace (default 200) */
@@ -131,6 +140,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   const grid = generateMaze(opts.size, seed);
   const enc = mazeProblem.encode(grid);
   const [H, W] = enc.spatial;
+  const settled = new SettledRule(patience, opts.flickerPixels ?? Math.floor(1e-4 * H * W));
 
   const spec = opts.modelSpec ?? 'random';
   let net: DTNet;
@@ -206,24 +216,18 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     threads = 1;
     log(`dense: ${backend}, ${H}×${W} px, ${modelName}`);
     const x = tf.tensor4d(enc.data, [1, H, W, 3]);
-    let stable = 0;
     try {
       for (const s of net.think(x, maxIterations)) {
         iterations = s.iteration;
         activeSum += 1;
         computedSum += 1;
         active.offer(() => ({ iteration: s.iteration, activeFraction: 1 }));
-        if (s.iteration % headEvery === 0 || s.iteration === maxIterations || fixed === undefined) {
-          const next = class1FromLogits(s.logits.dataSync() as Float32Array);
-          if (fixed === undefined) {
-            stable = sameClasses(next, class1) ? stable + 1 : 0;
-            if (stable >= patience) {
-              haltedBy = 'stable';
-              class1 = next;
-              break;
-            }
+        if (s.iteration % headEvery === 0 || s.iteration === maxIterations || (fixed === undefined && s.iteration % patience === 0)) {
+          class1 = class1FromLogits(s.logits.dataSync() as Float32Array);
+          if (fixed === undefined && s.iteration % patience === 0 && settled.offer(class1)) {
+            haltedBy = 'stable';
+            break;
           }
-          class1 = next;
         }
         sample(s.iteration);
         progress(s.iteration, 1);
@@ -238,7 +242,6 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     const thinker = new SparseThinker(net, kernels, enc.data, H, W,
       path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, blockTiles: opts.blockTiles });
     log(`${path}: ${backend}, ${H}×${W} px, ${thinker.grid.count} tile(s) of ${thinker.grid.size} px, halo ${thinker.stepHalo}, ${modelName}`);
-    let stable = 0;
     try {
       for (let i = 1; i <= maxIterations; i++) {
         const st = await thinker.step();
@@ -246,19 +249,18 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
         activeSum += st.activeFraction;
         computedSum += st.computedPixelRatio;
         active.offer(() => ({ iteration: st.iteration, activeFraction: st.activeFraction }));
-        if (i % headEvery === 0 || i === maxIterations || fixed === undefined) {
-          class1 = await thinker.predictions();
-          stable = thinker.flips === 0 ? stable + 1 : 0;
-        }
+        const snapshot = fixed === undefined && i % patience === 0;
+        if (i % headEvery === 0 || i === maxIterations || snapshot) class1 = await thinker.predictions();
         sample(st.iteration);
         progress(st.iteration, st.activeFraction);
         if (fixed === undefined) {
-          // With tolerance ≤ 0, no active tile left means an exact fixed point: thinking longer changes nothing.
+          // No active tile left means a fixed point or a 2-cycle (within the tolerance; exact at tolerance 0):
+          // thinking longer changes nothing.
           if (st.nextActiveTiles === 0) {
             haltedBy = 'fixed-point';
             break;
           }
-          if (stable >= patience) {
+          if (snapshot && settled.offer(class1)) {
             haltedBy = 'stable';
             break;
           }
@@ -304,9 +306,23 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   return result;
 }
 
-function sameClasses(a: Float32Array, b: Float32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] > 0 !== b[i] > 0) return false;
-  return true;
+/**
+ * 'auto' halting when no fixed point comes: offered the class map every `patience` iterations, it says "settled"
+ * once the map differs from the previous offer in at most `flickerPixels` pixels.
+ */
+export class SettledRule {
+  private previous: Uint8Array | undefined;
+  constructor(readonly patience: number, readonly flickerPixels: number) {}
+  offer(class1: Float32Array): boolean {
+    const now = new Uint8Array(class1.length);
+    for (let i = 0; i < class1.length; i++) now[i] = class1[i] > 0 ? 1 : 0;
+    const before = this.previous;
+    this.previous = now;
+    if (!before) return false;
+    let differ = 0;
+    for (let i = 0; i < now.length; i++) if (now[i] !== before[i] && ++differ > this.flickerPixels) return false;
+    return true;
+  }
 }
 
 /** Human-readable summary lines for the CLI. */

@@ -106,6 +106,8 @@ export interface BenchSolveCliOptions {
   path: string;
   engine: string;
   tolerance?: number;
+  tileSize?: number;
+  patience?: number;
   seed: number;
   maxIterations?: number;
 }
@@ -125,6 +127,8 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
     modelSpec: o.model,
     seed: o.seed,
     tolerance: o.tolerance,
+    tileSize: o.tileSize,
+    patience: o.patience,
     path: o.path as (typeof SOLVE_PATHS)[number],
     engine: o.engine as never,
     maxIterations: o.maxIterations,

@@ -14,13 +14,19 @@
  *   block 2:       zero weights, so relu(0 + h) = h.
  *   head:          logit1 = r, logit0 = 0: class1 = r > 0 on reached pixels.
  * No biases are needed, matching the paper's bias-free convs.
+ *
+ * With `blink`, channel 3 also holds a blinker b' = relu(O − b) (recall conv: O − b; the blocks pass it through):
+ * 0, 1, 0, 1, … on every open pixel. It never reaches a fixed point, only a 2-cycle, like the trained maze nets
+ * (scripts/state-drift.ts), while the flood front stays thin: the case the sparse thinker's period-2 bookkeeping
+ * is for. The head ignores it.
  */
 import type { Architecture } from '../../shared/architecture';
 import { DTNet } from '../models/dtNet';
 
 /** Build the flood-fill net at the given width (≥ 3), with the paper's 2-D DT-recall layout (2 blocks). */
-export function floodFillNet(width = 32): DTNet {
-  if (!(Number.isInteger(width) && width >= 3)) throw new RangeError(`flood-fill net needs width ≥ 3, got ${width}`);
+export function floodFillNet(width = 32, opts: { blink?: boolean } = {}): DTNet {
+  const need = opts.blink ? 4 : 3;
+  if (!(Number.isInteger(width) && width >= need)) throw new RangeError(`flood-fill net needs width ≥ ${need}, got ${width}`);
   const arch: Architecture = { kind: 'dt-recall', dims: 2, width, inChannels: 3, maxIters: 30, blocks: 2 };
   const probe = new DTNet(arch, () => 0.5);
   const specs = probe.weightSpecs();
@@ -42,6 +48,10 @@ export function floodFillNet(width = 32): DTNet {
   set(rc, width + 3, width, 1, 1, width + G, 0, 1);
   set(rc, width + 3, width, 1, 1, width + B, 0, -1);
   for (const [c, v] of [[R, 1], [G, 1], [B, -1]] as const) set(rc, width + 3, width, 1, 1, width + c, 1, v);
+  if (opts.blink) {
+    for (const [c, v] of [[R, 1], [G, 1], [B, -1]] as const) set(rc, width + 3, width, 1, 1, width + c, 3, v);
+    set(rc, width + 3, width, 1, 1, 3, 3, -1);
+  }
   // Block 1: T = relu(A − O) into channel 2, then −T onto channel 0.
   set('recur_block.1.0.conv1.weight', width, width, 1, 1, 0, 2, 1);
   set('recur_block.1.0.conv1.weight', width, width, 1, 1, 1, 2, -1);

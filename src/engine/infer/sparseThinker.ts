@@ -15,11 +15,20 @@
  * With tolerance 0 this is the dense computation, up to float rounding (the tests compare them on many mazes).
  * With tolerance > 0 a tile may lag behind by changes totalling at most `tolerance` per value.
  *
- * Memory: the whole thought lives in one Float32Array [H,W,width] (331 MB for an 801×801 maze at width 32), plus
+ * Period 2. A trained maze net does not settle to a fixed point: its hidden state falls into a 2-cycle
+ * (scripts/state-drift.ts: |s_t − s_{t−1}| stays ~0.4 while |s_t − s_{t−2}| falls to 1e-5), so comparing with the
+ * previous iteration would keep every tile busy forever. We therefore keep two buffers, one per parity: iteration
+ * t reads buf[(t−1) mod 2] and writes buf[t mod 2], which still holds s_{t−2}. A tile whose neighbourhood in the
+ * buffer it reads is unchanged since it last read that buffer would compute exactly the s_{t−2} value it already
+ * left there, so skipping it costs nothing — not even a copy. Writing measures |s_t − s_{t−2}|, the change that
+ * matters. A fixed point is a 2-cycle too, so this subsumes the period-1 case (at most one iteration later).
+ *
+ * Memory: the thought lives in two Float32Arrays [H,W,width] (2 × 331 MB for an 801×801 maze at width 32), plus
  * at most one iteration's active tile outputs and bounded batches. Nothing grows with the iteration count.
  *
- * Predictions (logits → class1 = logit1 − logit0 per pixel) are kept in a per-pixel map and recomputed only for
- * tiles whose thought changed near them since the last request (the head is 3 convs: radius 3 ≤ r).
+ * Predictions (logits → class1 = logit1 − logit0 per pixel) are kept in a per-pixel map per parity and recomputed
+ * only for tiles whose thought changed near them since that map was last computed (the head is 3 convs: radius
+ * 3 ≤ r).
  */
 import type { DTNet } from '../models/dtNet';
 import { hasRecall } from '../../shared/architecture';
@@ -61,7 +70,10 @@ export interface SparseStepStats {
   recomputedTiles: number;
   /** pixels pushed through the step (patches include their halo), relative to the image's pixel count */
   computedPixelRatio: number;
-  /** tiles that will be recomputed next iteration; 0 means the thought has reached a fixed point (tolerance 0) */
+  /**
+   * tiles that will be recomputed next iteration; 0 means the thought has reached a fixed point or a 2-cycle
+   * (within the tolerance): thinking longer changes nothing
+   */
   nextActiveTiles: number;
 }
 
@@ -74,12 +86,20 @@ export class SparseThinker {
   /** receptive radius of the head */
   readonly headHalo = 3;
   readonly tolerance: number;
-  /** the full hidden state [H,W,width], channels-last; owned by the thinker, read-only for callers */
-  readonly thought: Float32Array;
   private readonly x: Float32Array;
-  private readonly class1Map: Float32Array;
-  private readonly staleness: Float32Array;
-  private readonly headDirty: Uint8Array;
+  /** the hidden state of the even and the odd iterations [H,W,width] each; buf[cur] is the latest */
+  private readonly buf: [Float32Array, Float32Array];
+  private cur = 0;
+  /** class1 maps computed from buf[0] and buf[1] [H·W] */
+  private readonly class1Map: [Float32Array, Float32Array];
+  /** per tile: pixels whose predicted class differs between the two maps */
+  private readonly mapsDisagree: Int32Array;
+  /** the parity of the map the last predictions() call returned (−1: none yet) */
+  private lastMap = -1;
+  /** staleness[p][t]: change in buf[p] within tile t's neighbourhood since t last read buf[p] */
+  private readonly staleness: [Float32Array, Float32Array];
+  /** headDirty[p][t]: buf[p] changed within the head's reach of tile t since class1Map[p] was computed there */
+  private readonly headDirty: [Uint8Array, Uint8Array];
   private readonly maxBatchPixels: number;
   private readonly blockTiles: number;
   private readonly channels: number;
@@ -120,20 +140,34 @@ export class SparseThinker {
     this.maxBatchPixels = opts.maxBatchPixels ?? 1 << 17;
     this.blockTiles = Math.max(1, Math.floor(opts.blockTiles ?? 8));
     this.x = x;
-    this.thought = new Float32Array(height * width * this.channels);
-    this.class1Map = new Float32Array(height * width);
-    this.staleness = new Float32Array(this.grid.count);
-    this.headDirty = new Uint8Array(this.grid.count);
+    const n = height * width * this.channels;
+    this.buf = [new Float32Array(n), new Float32Array(n)];
+    this.class1Map = [new Float32Array(height * width), new Float32Array(height * width)];
+    this.mapsDisagree = new Int32Array(this.grid.count);
+    this.staleness = [new Float32Array(this.grid.count), new Float32Array(this.grid.count)];
+    this.headDirty = [new Uint8Array(this.grid.count), new Uint8Array(this.grid.count)];
     if (opts.initialThought) {
-      if (opts.initialThought.length !== this.thought.length) {
+      if (opts.initialThought.length !== n) {
         throw new RangeError(`sparse thinking: initial thought has ${opts.initialThought.length} values, expected ${height}×${width}×${a.width}`);
       }
-      this.thought.set(opts.initialThought);
+      this.buf[0].set(opts.initialThought);
       this.started = true;
-      this.staleness.fill(Infinity);
-      this.headDirty.fill(1);
+      this.markAllStale();
     }
     this.iter = opts.startIteration ?? 0;
+  }
+
+  /** The latest hidden state [H,W,width], channels-last: a live view owned by the thinker, read-only for callers. */
+  get thought(): Float32Array {
+    return this.buf[this.cur];
+  }
+
+  /** Every tile must think at the next two iterations (one per buffer), and every prediction is unknown. */
+  private markAllStale(): void {
+    for (const p of [0, 1]) {
+      this.staleness[p].fill(Infinity);
+      this.headDirty[p].fill(1);
+    }
   }
 
   /** Iterations completed so far. */
@@ -157,21 +191,23 @@ export class SparseThinker {
         const pw = patch.x1 - patch.x0;
         for (let y = y0; y < y1; y++) {
           const s = at + ((y - patch.y0) * pw + (x0 - patch.x0)) * this.channels;
-          this.thought.set(out.subarray(s, s + (x1 - x0) * this.channels), (y * this.width + x0) * this.channels);
+          this.buf[this.cur].set(out.subarray(s, s + (x1 - x0) * this.channels), (y * this.width + x0) * this.channels);
         }
       }
     });
-    // Every tile must think at iteration 1, and every prediction is unknown.
-    this.staleness.fill(Infinity);
-    this.headDirty.fill(1);
+    this.markAllStale();
   }
 
   /** One recurrent iteration over the tiles that need it. */
   async step(): Promise<SparseStepStats> {
     await this.start();
     const { grid, tolerance } = this;
+    // Read buf[src] (s_{t−1}), write buf[dst] (which holds s_{t−2}).
+    const src = this.cur;
+    const dst = 1 - src;
+    const stale = this.staleness[src];
     const active: number[] = [];
-    for (let t = 0; t < grid.count; t++) if (tolerance < 0 || this.staleness[t] > tolerance) active.push(t);
+    for (let t = 0; t < grid.count; t++) if (tolerance < 0 || stale[t] > tolerance) active.push(t);
     const influence = new Float32Array(grid.count);
     const change = new Float32Array(REGIONS);
     let computed = 0;
@@ -179,22 +215,27 @@ export class SparseThinker {
       computed += n * h * w;
       return this.kernels.step(bt!, bx!, n, h, w);
     }, async (outs) => {
-      // Jacobi update: only now that every active tile has read the old state may the new one be written.
+      // Writes go to the other buffer, so a tile's patch never sees this iteration's values (a Jacobi update).
       for (const { tile, patch, out, at } of outs) {
-        scatterCenter(this.thought, this.width, this.channels, grid.tile(tile), patch, out, at, this.stepHalo, change);
+        scatterCenter(this.buf[dst], this.width, this.channels, grid.tile(tile), patch, out, at, this.stepHalo, change);
         spreadChange(grid, tile, change, influence);
       }
-    });
+    }, src);
     // Tiles computed as part of a block are fresh too, whether or not they were due.
-    for (const t of recomputed) this.staleness[t] = 0;
+    for (const t of recomputed) stale[t] = 0;
+    // Idle tiles keep s_{t−2} in buf[dst]: exact when their neighbourhood in buf[src] is unchanged since they last
+    // read it (the period-2 argument above).
+    const next = this.staleness[dst];
+    const headDirty = this.headDirty[dst];
     let nextActive = 0;
     for (let t = 0; t < grid.count; t++) {
       if (influence[t] > 0) {
-        this.staleness[t] += influence[t];
-        this.headDirty[t] = 1;
+        next[t] += influence[t];
+        headDirty[t] = 1;
       }
-      if (tolerance < 0 || this.staleness[t] > tolerance) nextActive++;
+      if (tolerance < 0 || next[t] > tolerance) nextActive++;
     }
+    this.cur = dst;
     this.iter++;
     return {
       iteration: this.iter,
@@ -213,27 +254,42 @@ export class SparseThinker {
    */
   async predictions(): Promise<Float32Array> {
     await this.start();
+    const par = this.cur;
+    const map = this.class1Map[par];
+    const other = this.class1Map[1 - par];
+    const headDirty = this.headDirty[par];
     const dirty: number[] = [];
-    for (let t = 0; t < this.grid.count; t++) if (this.headDirty[t]) dirty.push(t);
-    let flips = 0;
+    for (let t = 0; t < this.grid.count; t++) if (headDirty[t]) dirty.push(t);
+    let flipsInMap = 0;
     await this.runTiles(dirty, this.headHalo, { x: false, thought: true }, (_bx, bt, n, h, w) => this.kernels.head(bt!, n, h, w), async (outs) => {
       for (const { tile, patch, out, at } of outs) {
         const { y0, y1, x0, x1 } = this.grid.tile(tile);
         const pw = patch.x1 - patch.x0;
+        let disagree = 0;
         for (let y = y0; y < y1; y++) {
           for (let xx = x0; xx < x1; xx++) {
             const o = at + ((y - patch.y0) * pw + (xx - patch.x0)) * 2;
             const v = out[o + 1] - out[o];
             const p = y * this.width + xx;
-            if (v > 0 !== this.class1Map[p] > 0) flips++;
-            this.class1Map[p] = v;
+            if (v > 0 !== map[p] > 0) flipsInMap++;
+            if (v > 0 !== other[p] > 0) disagree++;
+            map[p] = v;
           }
         }
+        this.mapsDisagree[tile] = disagree;
       }
-    });
-    this.headDirty.fill(0);
-    this.lastFlips = flips;
-    return this.class1Map;
+    }, par);
+    headDirty.fill(0);
+    // Flips are counted against the map the previous call returned: this one, or the other parity's.
+    if (this.lastMap === 1 - par) {
+      let flips = 0;
+      for (let t = 0; t < this.grid.count; t++) flips += this.mapsDisagree[t];
+      this.lastFlips = flips;
+    } else {
+      this.lastFlips = flipsInMap;
+    }
+    this.lastMap = par;
+    return map;
   }
 
   /**
@@ -247,6 +303,7 @@ export class SparseThinker {
     gather: { x: boolean; thought: boolean },
     fn: (batchX: Float32Array | undefined, batchThought: Float32Array | undefined, n: number, h: number, w: number) => Promise<Float32Array>,
     consume: (outs: TileOutput[]) => Promise<void>,
+    source = this.cur,
   ): Promise<number[]> {
     if (tiles.length === 0) return [];
     const units = this.grid.planUnits(tiles, halo, this.blockTiles);
@@ -272,7 +329,7 @@ export class SparseThinker {
         const bt = gather.thought ? this.scratch('thought', n * h * w * this.channels) : undefined;
         chunk.forEach(({ patch }, k) => {
           if (bx) gatherRect(this.x, this.width, this.inChannels, patch, bx, k * h * w * this.inChannels);
-          if (bt) gatherRect(this.thought, this.width, this.channels, patch, bt, k * h * w * this.channels);
+          if (bt) gatherRect(this.buf[source], this.width, this.channels, patch, bt, k * h * w * this.channels);
         });
         const out = await fn(bx, bt, n, h, w);
         const per1 = out.length / n;

@@ -132,8 +132,10 @@ test('sparse equals dense where only a front is active: random weights, maze on 
   for (const [tile, block] of [[8, 1], [13, 1], [16, 1], [8, 2], [8, 8]]) {
     const { snaps, fractions } = await sparse(net, k, x, H, W, at, tile, 0, block);
     for (const i of at) assertSame(ref.get(i)!, snaps.get(i)!, `canvas tile ${tile} block ${block} iteration ${i}`);
-    assert.ok(fractions[1] < 0.8, `tile ${tile}: iteration 2 should skip far tiles (active ${fractions[1]})`);
-    assert.ok(fractions[9] > fractions[1], `tile ${tile}: the front should grow (${fractions[1]} → ${fractions[9]})`);
+    // Iterations 1 and 2 are dense (each of the two parity buffers is computed once); skipping starts at 3.
+    assert.equal(fractions[1], 1, `tile ${tile}: iteration 2 fills the second buffer`);
+    assert.ok(fractions[2] < 0.8, `tile ${tile}: iteration 3 should skip far tiles (active ${fractions[2]})`);
+    assert.ok(fractions[9] > fractions[2], `tile ${tile}: the front should grow (${fractions[2]} → ${fractions[9]})`);
   }
   net.dispose();
 });
@@ -189,6 +191,40 @@ test('flood-fill net: sparse equals dense exactly, activity follows the front, f
   const class1 = await th.predictions();
   const open = mazeProblem.lossMask(grid)!;
   for (let p = 0; p < H * W; p++) assert.equal(class1[p] > 0, open[p] === 1, `pixel ${p}`);
+  net.dispose();
+});
+
+test('period 2: a net that only reaches a 2-cycle (blinking flood fill) is exact, sparse, and halts', async () => {
+  await initBackend('wasm');
+  const net = floodFillNet(5, { blink: true });
+  const k = tfjsKernels(net);
+  for (const [size, seed, tile] of [[13, 1, 8], [17, 2, 7], [21, 3, 10]]) {
+    const grid = generateMaze(size, seed);
+    const { data, spatial: [H, W] } = mazeProblem.encode(grid);
+    const at = [1, 2, 5, 12, 25];
+    const ref = dense(net, data, H, W, at);
+    // The blinker really blinks in the dense computation: no fixed point exists.
+    const blink = (i: number) => ref.get(i)!.thought.filter((_, j) => j % 5 === 3);
+    const [b12, b25] = [blink(12), blink(25)];
+    assert.ok(b25.some((v) => v === 1), 'channel 3 is on at odd iterations');
+    assert.ok(b12.every((v, p) => v + b25[p] === Math.max(v, b25[p]) && (v === 0 || b25[p] === 0)), 'opposite parities never both on');
+    assert.ok(b12.some((v, p) => v !== b25[p]), 'channel 3 alternates');
+    const { snaps, fractions } = await sparse(net, k, data, H, W, at, tile);
+    for (const i of at) assert.deepEqual(snaps.get(i)!.thought, ref.get(i)!.thought, `maze ${size}: thoughts differ at iteration ${i}`);
+    assert.ok(Math.min(...fractions.slice(2)) < 0.75, `maze ${size}: blinking everywhere must not keep every tile busy (${fractions.map((f) => f.toFixed(2))})`);
+  }
+  // And it halts: once the flood is complete only the 2-cycle is left, which costs nothing.
+  const grid = generateMaze(11, 42);
+  const { data, spatial: [H, W] } = mazeProblem.encode(grid);
+  const th = new SparseThinker(net, k, data, H, W, { tileSize: 8 });
+  let st;
+  do st = await th.step();
+  while (st.nextActiveTiles > 0 && st.iteration < 5000);
+  assert.equal(st.nextActiveTiles, 0, 'a 2-cycle counts as settled');
+  assert.ok(st.iteration < 200, `settled at iteration ${st.iteration}`);
+  const class1 = await th.predictions();
+  const openMask = mazeProblem.lossMask(grid)!;
+  for (let p = 0; p < H * W; p++) assert.equal(class1[p] > 0, openMask[p] === 1, `pixel ${p}`);
   net.dispose();
 });
 
@@ -272,6 +308,39 @@ test('trained maze models (when bundled): sparse predictions equal dense on 20 m
     }
     net.dispose();
   }
+});
+
+test('trained maze model (when bundled), tolerance 1e-3: halts at its 2-cycle with the dense prediction', async (t) => {
+  const dir = bundledMazeModels().find((d) => path.basename(d) === 'mazes');
+  if (!dir) return t.skip('no bundled mazes model');
+  await initBackend('wasm');
+  const { loadCheckpoint } = await import('../../../src/engine/checkpoint');
+  const { model: net } = await loadCheckpoint(dir);
+  // ORT when installed (fast); tfjs otherwise. The dense reference runs the same kernels on the whole image.
+  const k = loadOrt().ort ? await ortKernels(net, { threads: 2 }) : tfjsKernels(net);
+  const halts: number[] = [];
+  for (const [size, count] of [[13, 8], [21, 4], [33, 2]]) {
+    for (let seed = 0; seed < count; seed++) {
+      const grid = generateMaze(size, 7000 + 10 * size + seed);
+      const { data, spatial: [H, W] } = mazeProblem.encode(grid);
+      const th = new SparseThinker(net, k, data, H, W, { tileSize: 16, tolerance: 1e-3 });
+      let st;
+      do st = await th.step();
+      while (st.nextActiveTiles > 0 && st.iteration < 1500);
+      const label = `maze ${size} seed ${seed}`;
+      assert.equal(st.nextActiveTiles, 0, `${label}: reaches its 2-cycle`);
+      halts.push(st.iteration);
+      const sparseClass = (await th.predictions()).slice();
+      const ref = new SparseThinker(net, k, data, H, W, { tileSize: Math.max(H, W), tolerance: -1 });
+      for (let i = 0; i < st.iteration; i++) await ref.step();
+      const denseClass = await ref.predictions();
+      for (let p = 0; p < H * W; p++) assert.equal(sparseClass[p] > 0, denseClass[p] > 0, `${label}: pixel ${p} differs at iteration ${st.iteration}`);
+      assert.ok(mazeProblem.isCorrect(grid, denseClass), `${label}: the dense answer is right`);
+    }
+  }
+  console.log(`trained mazes: 2-cycle reached at iterations ${halts.join(', ')}`);
+  k.dispose();
+  net.dispose();
 });
 
 test('resuming from a saved thought continues exactly where the dense computation would be', async () => {
