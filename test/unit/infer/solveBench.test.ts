@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/engine/tf';
-import { benchSolve, formatSolveBench } from '../../../src/engine/bench/solveBench';
+import { benchSolve, formatSolveBench, SettledRule } from '../../../src/engine/bench/solveBench';
 import { generateMaze } from '../../../src/engine/data/mazes';
 import { mazeProblem } from '../../../src/shared/problems/maze';
 
@@ -31,11 +31,13 @@ function pixelEccentricity(size: number, seed: number): number {
   return max;
 }
 
-test("benchSolve 'auto' stops at the flood-fill net's fixed point, one iteration after the BFS depth", async () => {
+test("benchSolve 'auto' stops at the flood-fill net's fixed point, two iterations after the BFS depth", async () => {
   await initBackend('wasm');
   const r = await benchSolve({ size: 7, seed: 3, iterations: 'auto', modelSpec: 'flood-fill', width: 4, path: 'sparse', engine: 'tfjs', tileSize: 8, sampleMs: 0 });
   assert.equal(r.haltedBy, 'fixed-point');
-  assert.equal(r.iterations, pixelEccentricity(7, 3) + 1);
+  // The flood is complete at the BFS depth D. Settling is judged per parity buffer (period-2 bookkeeping): step D+1
+  // still differs from D−1, step D+2 equals D, and then nothing is left to compute.
+  assert.equal(r.iterations, pixelEccentricity(7, 3) + 2);
   assert.equal(r.image.join('x'), '20x20');
   assert.equal(r.backend, 'tfjs-wasm');
   assert.equal(r.tensorLeak, 0);
@@ -58,4 +60,17 @@ test('benchSolve dense and sparse paths agree on a fixed iteration count; bad ar
   assert.equal(d.params, s.params);
   await assert.rejects(benchSolve({ ...common, iterations: 0 }), /iterations must be a positive integer or 'auto'/);
   await assert.rejects(benchSolve({ ...common, path: 'gpu' as never }), /unknown solve path "gpu"/);
+});
+
+test('SettledRule: settled only when two snapshots differ in at most the flicker allowance', () => {
+  const rule = new SettledRule(100, 1);
+  const map = (on: number[]) => Float32Array.from({ length: 10 }, (_, i) => (on.includes(i) ? 1 : -1));
+  assert.equal(rule.offer(map([1, 2, 3])), false, 'the first snapshot has nothing to compare with');
+  assert.equal(rule.offer(map([1, 2, 3, 4, 5])), false, 'two pixels changed: still growing');
+  assert.equal(rule.offer(map([1, 2, 3, 4])), true, 'one pixel flickered: settled');
+  assert.equal(rule.offer(map([1, 2, 3, 4])), true);
+  const strict = new SettledRule(100, 0);
+  strict.offer(map([0]));
+  assert.equal(strict.offer(map([])), false);
+  assert.equal(strict.offer(map([])), true);
 });
