@@ -41,6 +41,8 @@ export interface SolveBenchOptions {
   seed?: number;
   /** sparse only: see SparseThinkerOptions.tolerance (default 0 = exact) */
   tolerance?: number;
+  /** sparse only: see SparseThinkerOptions.selfTolerance (default tolerance / 100) */
+  selfTolerance?: number;
   path?: SolvePath;
   /** sparse only: which engine runs the tiles (default 'auto' = fastest measured) */
   engine?: ThinkEngine;
@@ -49,6 +51,8 @@ export interface SolveBenchOptions {
   blockTiles?: number;
   /** cap for 'auto' (default 25,000) */
   maxIterations?: number;
+  /** wall-clock cap in seconds: stop thinking there and report what was reached (haltedBy 'time-limit') */
+  maxSeconds?: number;
   /**
    * 'auto' patience in iterations (default 100): the answer counts as settled when the predicted classes differ
    * from those `patience` iterations earlier in at most `flickerPixels` pixels
@@ -82,7 +86,7 @@ export interface SolveBenchResult {
   model: string;
   params: number;
   iterations: number;
-  haltedBy: 'iterations' | 'fixed-point' | 'stable' | 'max-iterations';
+  haltedBy: 'iterations' | 'fixed-point' | 'stable' | 'max-iterations' | 'time-limit';
   ms: number;
   /** CPU time (user + system, all threads) the process used while thinking: on a shared machine wall time lies */
   cpuMs: number;
@@ -193,6 +197,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const progressMs = opts.progressMs ?? 5000;
+  const outOfTime = () => opts.maxSeconds !== undefined && performance.now() - t0 > 1000 * opts.maxSeconds;
   let lastProgress = 0;
   const progress = (iteration: number, activeFraction: number) => {
     const now = performance.now() - t0;
@@ -231,6 +236,11 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
         }
         sample(s.iteration);
         progress(s.iteration, 1);
+        if (outOfTime()) {
+          haltedBy = 'time-limit';
+          class1 = class1FromLogits(s.logits.dataSync() as Float32Array);
+          break;
+        }
       }
     } finally {
       x.dispose();
@@ -240,7 +250,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     backend = kernels.name;
     threads = kernels.threads;
     const thinker = new SparseThinker(net, kernels, enc.data, H, W,
-      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, blockTiles: opts.blockTiles });
+      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, selfTolerance: opts.selfTolerance, blockTiles: opts.blockTiles });
     log(`${path}: ${backend}, ${H}×${W} px, ${thinker.grid.count} tile(s) of ${thinker.grid.size} px, halo ${thinker.stepHalo}, ${modelName}`);
     try {
       for (let i = 1; i <= maxIterations; i++) {
@@ -264,6 +274,10 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
             haltedBy = 'stable';
             break;
           }
+        }
+        if (outOfTime()) {
+          haltedBy = 'time-limit';
+          break;
         }
       }
       class1 = (await thinker.predictions()).slice();

@@ -106,10 +106,12 @@ export interface BenchSolveCliOptions {
   path: string;
   engine: string;
   tolerance?: number;
+  selfTolerance?: number;
   tileSize?: number;
   patience?: number;
   seed: number;
   maxIterations?: number;
+  maxSeconds?: number;
 }
 
 export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promise<void> {
@@ -127,11 +129,13 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
     modelSpec: o.model,
     seed: o.seed,
     tolerance: o.tolerance,
+    selfTolerance: o.selfTolerance,
     tileSize: o.tileSize,
     patience: o.patience,
     path: o.path as (typeof SOLVE_PATHS)[number],
     engine: o.engine as never,
     maxIterations: o.maxIterations,
+    maxSeconds: o.maxSeconds,
     onProgress: out.json ? undefined : (m: string) => out.info(m),
   });
   out.record(r as object, formatSolveBench(r));

@@ -43,6 +43,12 @@ export interface SparseThinkerOptions {
    * Negative = recompute every tile every iteration (dense, but through the same kernels).
    */
   tolerance?: number;
+  /**
+   * A tile whose own values moved by more than this at its last computation is computed again, however little its
+   * neighbourhood changed (default tolerance / 100). Without it, a tile still converging — or a small perturbation
+   * that the net would amplify, such as the tip of a growing path — could freeze below `tolerance` for good.
+   */
+  selfTolerance?: number;
   /** upper bound on pixels per kernel call (patch area × tiles), to bound scratch memory; default 2^17 */
   maxBatchPixels?: number;
   /**
@@ -86,6 +92,7 @@ export class SparseThinker {
   /** receptive radius of the head */
   readonly headHalo = 3;
   readonly tolerance: number;
+  readonly selfTolerance: number;
   private readonly x: Float32Array;
   /** the hidden state of the even and the odd iterations [H,W,width] each; buf[cur] is the latest */
   private readonly buf: [Float32Array, Float32Array];
@@ -98,6 +105,8 @@ export class SparseThinker {
   private lastMap = -1;
   /** staleness[p][t]: change in buf[p] within tile t's neighbourhood since t last read buf[p] */
   private readonly staleness: [Float32Array, Float32Array];
+  /** ownChange[p][t]: how far tile t's own values in buf[p] moved when it last wrote them */
+  private readonly ownChange: [Float32Array, Float32Array];
   /** headDirty[p][t]: buf[p] changed within the head's reach of tile t since class1Map[p] was computed there */
   private readonly headDirty: [Uint8Array, Uint8Array];
   private readonly maxBatchPixels: number;
@@ -137,6 +146,7 @@ export class SparseThinker {
     if (!(tileSize >= this.stepHalo)) throw new RangeError(`tile size ${tileSize} must be at least the step's radius ${this.stepHalo}`);
     this.grid = new TileGrid(height, width, tileSize);
     this.tolerance = opts.tolerance ?? 0;
+    this.selfTolerance = opts.selfTolerance ?? this.tolerance / 100;
     this.maxBatchPixels = opts.maxBatchPixels ?? 1 << 17;
     this.blockTiles = Math.max(1, Math.floor(opts.blockTiles ?? 8));
     this.x = x;
@@ -145,6 +155,7 @@ export class SparseThinker {
     this.class1Map = [new Float32Array(height * width), new Float32Array(height * width)];
     this.mapsDisagree = new Int32Array(this.grid.count);
     this.staleness = [new Float32Array(this.grid.count), new Float32Array(this.grid.count)];
+    this.ownChange = [new Float32Array(this.grid.count), new Float32Array(this.grid.count)];
     this.headDirty = [new Uint8Array(this.grid.count), new Uint8Array(this.grid.count)];
     if (opts.initialThought) {
       if (opts.initialThought.length !== n) {
@@ -207,7 +218,8 @@ export class SparseThinker {
     const dst = 1 - src;
     const stale = this.staleness[src];
     const active: number[] = [];
-    for (let t = 0; t < grid.count; t++) if (tolerance < 0 || stale[t] > tolerance) active.push(t);
+    for (let t = 0; t < grid.count; t++) if (this.due(src, t)) active.push(t);
+    const own = this.ownChange[dst];
     const influence = new Float32Array(grid.count);
     const change = new Float32Array(REGIONS);
     let computed = 0;
@@ -218,11 +230,17 @@ export class SparseThinker {
       // Writes go to the other buffer, so a tile's patch never sees this iteration's values (a Jacobi update).
       for (const { tile, patch, out, at } of outs) {
         scatterCenter(this.buf[dst], this.width, this.channels, grid.tile(tile), patch, out, at, this.stepHalo, change);
+        own[tile] = change[4]; // region 4 = the whole tile
         spreadChange(grid, tile, change, influence);
       }
     }, src);
-    // Tiles computed as part of a block are fresh too, whether or not they were due.
+    // Tiles computed as part of a block are fresh too, whether or not they were due. Tiles not computed did not move.
     for (const t of recomputed) stale[t] = 0;
+    if (recomputed.length < grid.count) {
+      const done = new Uint8Array(grid.count);
+      for (const t of recomputed) done[t] = 1;
+      for (let t = 0; t < grid.count; t++) if (!done[t]) own[t] = 0;
+    }
     // Idle tiles keep s_{t−2} in buf[dst]: exact when their neighbourhood in buf[src] is unchanged since they last
     // read it (the period-2 argument above).
     const next = this.staleness[dst];
@@ -233,7 +251,7 @@ export class SparseThinker {
         next[t] += influence[t];
         headDirty[t] = 1;
       }
-      if (tolerance < 0 || next[t] > tolerance) nextActive++;
+      if (this.due(dst, t)) nextActive++;
     }
     this.cur = dst;
     this.iter++;
@@ -246,6 +264,11 @@ export class SparseThinker {
       computedPixelRatio: computed / (this.height * this.width),
       nextActiveTiles: nextActive,
     };
+  }
+
+  /** Must tile t be computed at the next iteration that reads buf[p]? */
+  private due(p: number, t: number): boolean {
+    return this.tolerance < 0 || this.staleness[p][t] > this.tolerance || this.ownChange[p][t] > this.selfTolerance;
   }
 
   /**

@@ -74,3 +74,12 @@ test('SettledRule: settled only when two snapshots differ in at most the flicker
   assert.equal(strict.offer(map([])), false);
   assert.equal(strict.offer(map([])), true);
 });
+
+test('benchSolve maxSeconds stops thinking and says so', async () => {
+  await initBackend('wasm');
+  for (const path of ['dense', 'sparse'] as const) {
+    const r = await benchSolve({ size: 7, seed: 3, iterations: 'auto', modelSpec: 'flood-fill', width: 4, path, engine: 'tfjs', tileSize: 8, maxSeconds: 0, sampleMs: 0 });
+    assert.equal(r.haltedBy, 'time-limit', path);
+    assert.equal(r.iterations, 1, `${path}: one iteration, then the clock is checked`);
+  }
+});
