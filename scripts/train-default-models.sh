@@ -30,6 +30,8 @@ train prefix-sums-ff --problem prefix-sums --model feedforward --width 64 --max-
 rm -rf "$OUT/prefix-sums-ff" && cp -r "$OUT/.prefix-sums-ff.last" "$OUT/prefix-sums-ff" && rm -f "$OUT/prefix-sums-ff/"{train-state.json,optimizer.bin}
 record prefix-sums length 32 60; record prefix-sums length 128 200; record prefix-sums length 512 600; ship prefix-sums
 for L in 32 128 512; do record prefix-sums-ff length $L 30; done; ship prefix-sums-ff
+# 1.9 M params at float32 is 7.5 MB: store it as float16 (tfjs quantization encoding), 3.7 MB.
+npx tsx scripts/quantize-model.ts media/models/prefix-sums-ff
 
 # Prefix-sum baseline without recall (the paper's DT: full-depth loss, alpha 0), for the chart.
 train prefix-sums-dt --problem prefix-sums --model dt --width 64 --max-iters 20 --alpha 0 --size 32 --val-size 64 --train-size 10000 --epochs 10 --batch-size 100 --seed 1

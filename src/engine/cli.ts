@@ -173,6 +173,7 @@ program
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
   .option('--engine <e>', 'tile kernels: auto | tfjs | ort', 'auto')
   .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))
+  .option('--head-every <k>', 'compute predictions every k iterations (1 = every frame, as when streaming to the editor)', int('--head-every'), 1)
   .option('--max-seconds <s>', 'stop thinking after this many seconds and report what was reached', num('--max-seconds'))
   .action(action(true, (out, opts) => runBenchSolve(out, opts as never)));
 

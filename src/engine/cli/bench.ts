@@ -112,6 +112,7 @@ export interface BenchSolveCliOptions {
   seed: number;
   maxIterations?: number;
   maxSeconds?: number;
+  headEvery?: number;
 }
 
 export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promise<void> {
@@ -136,6 +137,7 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
     engine: o.engine as never,
     maxIterations: o.maxIterations,
     maxSeconds: o.maxSeconds,
+    headEvery: o.headEvery,
     onProgress: out.json ? undefined : (m: string) => out.info(m),
   });
   out.record(r as object, formatSolveBench(r));
