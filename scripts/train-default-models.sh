@@ -40,9 +40,19 @@ record prefix-sums-dt length 32 60; record prefix-sums-dt length 128 200; record
 # Mazes: DT-recall, width 32, a two-stage curriculum on the libtorch backend (see README "Bundled models"):
 #  1. 5×5 mazes, 10 iterations, alpha 0.5, no lr throttle, selected on 7×7 (15 epochs);
 #  2. from stage 1's weights (--init), 9×9 mazes — the paper's training size — with 30 iterations, lr 5e-4,
-#     selected on 13×13 at 44 iterations (6 epochs).
+#     selected on 13×13 at 44 iterations (6 epochs), with two seeds; the better by that validation is shipped
+#     (measured: seed 11 99.5 % at its epoch 3, seed 12 98.15 % at its epoch 4 of 4).
 train mazes-5x5 --problem mazes --model dt-recall --width 32 --max-iters 10 --alpha 0.5 --no-lr-throttle --size 5 --val-size 7 --train-size 10000 --epochs 15 --batch-size 32 --seed 5
-train mazes --problem mazes --model dt-recall --width 32 --max-iters 30 --alpha 0.5 --no-lr-throttle --size 9 --val-size 13 --train-size 10000 --epochs 6 --batch-size 32 --lr 0.0005 --seed 11 --init "$OUT/mazes-5x5"
+for SEED in 11 12; do
+  train mazes-s$SEED --problem mazes --model dt-recall --width 32 --max-iters 30 --alpha 0.5 --no-lr-throttle --size 9 --val-size 13 --train-size 10000 --epochs 6 --batch-size 32 --lr 0.0005 --seed $SEED --init "$OUT/mazes-5x5"
+done
+BEST=$(node -e '
+  const fs = require("fs");
+  const score = (d) => JSON.parse(fs.readFileSync(`${process.argv[1]}/${d}/model.json`, "utf8")).metrics.extrapolationAccuracy;
+  const [a, b] = ["mazes-s11", "mazes-s12"];
+  console.log(score(b) > score(a) ? b : a);' "$OUT")
+echo "== mazes: shipping $BEST (best 13×13 validation of the two seeds)" >&2
+rm -rf "$OUT/mazes" && cp -r "$OUT/$BEST" "$OUT/mazes"
 record mazes size 9 60; record mazes size 13 150; ship mazes
 # 59×59 is reported, not recorded (20–50 mazes at up to 1000 iterations take ~15 min): see README.
 $DT eval --model "$OUT/mazes" --size 59 --count 50 --seed 9001 --iterations 500,700,1000 >> "$OUT/mazes.eval.log"
