@@ -144,7 +144,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   const grid = generateMaze(opts.size, seed);
   const enc = mazeProblem.encode(grid);
   const [H, W] = enc.spatial;
-  const settled = new SettledRule(patience, opts.flickerPixels ?? Math.floor(1e-4 * H * W));
+  const settled = new SettledRule(opts.flickerPixels ?? Math.floor(1e-4 * H * W));
 
   const spec = opts.modelSpec ?? 'random';
   let net: DTNet;
@@ -227,9 +227,10 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
         activeSum += 1;
         computedSum += 1;
         active.offer(() => ({ iteration: s.iteration, activeFraction: 1 }));
-        if (s.iteration % headEvery === 0 || s.iteration === maxIterations || (fixed === undefined && s.iteration % patience === 0)) {
+        const snapshot = fixed === undefined && s.iteration % patience === 0;
+        if (s.iteration % headEvery === 0 || s.iteration === maxIterations || snapshot) {
           class1 = class1FromLogits(s.logits.dataSync() as Float32Array);
-          if (fixed === undefined && s.iteration % patience === 0 && settled.offer(class1)) {
+          if (snapshot && settled.offer(class1)) {
             haltedBy = 'stable';
             break;
           }
@@ -321,12 +322,12 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
 }
 
 /**
- * 'auto' halting when no fixed point comes: offered the class map every `patience` iterations, it says "settled"
- * once the map differs from the previous offer in at most `flickerPixels` pixels.
+ * 'auto' halting when no fixed point comes: offered the class map every `patience` iterations (the caller's
+ * cadence), it says "settled" once the map differs from the previous offer in at most `flickerPixels` pixels.
  */
 export class SettledRule {
   private previous: Uint8Array | undefined;
-  constructor(readonly patience: number, readonly flickerPixels: number) {}
+  constructor(readonly flickerPixels: number) {}
   offer(class1: Float32Array): boolean {
     const now = new Uint8Array(class1.length);
     for (let i = 0; i < class1.length; i++) now[i] = class1[i] > 0 ? 1 : 0;

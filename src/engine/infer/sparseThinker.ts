@@ -99,10 +99,6 @@ export class SparseThinker {
   private cur = 0;
   /** class1 maps computed from buf[0] and buf[1] [H·W] */
   private readonly class1Map: [Float32Array, Float32Array];
-  /** per tile: pixels whose predicted class differs between the two maps */
-  private readonly mapsDisagree: Int32Array;
-  /** the parity of the map the last predictions() call returned (−1: none yet) */
-  private lastMap = -1;
   /** staleness[p][t]: change in buf[p] within tile t's neighbourhood since t last read buf[p] */
   private readonly staleness: [Float32Array, Float32Array];
   /** ownChange[p][t]: how far tile t's own values in buf[p] moved when it last wrote them */
@@ -115,7 +111,6 @@ export class SparseThinker {
   private readonly inChannels: number;
   private iter = 0;
   private started = false;
-  private lastFlips = 0;
   private readonly scratchPool = new Map<string, Float32Array>();
 
   /**
@@ -153,7 +148,6 @@ export class SparseThinker {
     const n = height * width * this.channels;
     this.buf = [new Float32Array(n), new Float32Array(n)];
     this.class1Map = [new Float32Array(height * width), new Float32Array(height * width)];
-    this.mapsDisagree = new Int32Array(this.grid.count);
     this.staleness = [new Float32Array(this.grid.count), new Float32Array(this.grid.count)];
     this.ownChange = [new Float32Array(this.grid.count), new Float32Array(this.grid.count)];
     this.headDirty = [new Uint8Array(this.grid.count), new Uint8Array(this.grid.count)];
@@ -186,11 +180,6 @@ export class SparseThinker {
     return this.iter;
   }
 
-  /** Pixels whose predicted class flipped at the last predictions() call. */
-  get flips(): number {
-    return this.lastFlips;
-  }
-
   /** Compute the initial thought, relu(conv(x)), tile by tile (radius 1). Called by the first step(). */
   async start(): Promise<void> {
     if (this.started) return;
@@ -212,14 +201,16 @@ export class SparseThinker {
   /** One recurrent iteration over the tiles that need it. */
   async step(): Promise<SparseStepStats> {
     await this.start();
-    const { grid, tolerance } = this;
+    const { grid } = this;
     // Read buf[src] (s_{t−1}), write buf[dst] (which holds s_{t−2}).
     const src = this.cur;
     const dst = 1 - src;
     const stale = this.staleness[src];
     const active: number[] = [];
     for (let t = 0; t < grid.count; t++) if (this.due(src, t)) active.push(t);
+    // Tiles not computed this iteration did not move; computed ones record their change as they are written.
     const own = this.ownChange[dst];
+    own.fill(0);
     const influence = new Float32Array(grid.count);
     const change = new Float32Array(REGIONS);
     let computed = 0;
@@ -234,13 +225,8 @@ export class SparseThinker {
         spreadChange(grid, tile, change, influence);
       }
     }, src);
-    // Tiles computed as part of a block are fresh too, whether or not they were due. Tiles not computed did not move.
+    // Tiles computed as part of a block are fresh too, whether or not they were due.
     for (const t of recomputed) stale[t] = 0;
-    if (recomputed.length < grid.count) {
-      const done = new Uint8Array(grid.count);
-      for (const t of recomputed) done[t] = 1;
-      for (let t = 0; t < grid.count; t++) if (!done[t]) own[t] = 0;
-    }
     // Idle tiles keep s_{t−2} in buf[dst]: exact when their neighbourhood in buf[src] is unchanged since they last
     // read it (the period-2 argument above).
     const next = this.staleness[dst];
@@ -279,39 +265,22 @@ export class SparseThinker {
     await this.start();
     const par = this.cur;
     const map = this.class1Map[par];
-    const other = this.class1Map[1 - par];
     const headDirty = this.headDirty[par];
     const dirty: number[] = [];
     for (let t = 0; t < this.grid.count; t++) if (headDirty[t]) dirty.push(t);
-    let flipsInMap = 0;
     await this.runTiles(dirty, this.headHalo, { x: false, thought: true }, (_bx, bt, n, h, w) => this.kernels.head(bt!, n, h, w), async (outs) => {
       for (const { tile, patch, out, at } of outs) {
         const { y0, y1, x0, x1 } = this.grid.tile(tile);
         const pw = patch.x1 - patch.x0;
-        let disagree = 0;
         for (let y = y0; y < y1; y++) {
           for (let xx = x0; xx < x1; xx++) {
             const o = at + ((y - patch.y0) * pw + (xx - patch.x0)) * 2;
-            const v = out[o + 1] - out[o];
-            const p = y * this.width + xx;
-            if (v > 0 !== map[p] > 0) flipsInMap++;
-            if (v > 0 !== other[p] > 0) disagree++;
-            map[p] = v;
+            map[y * this.width + xx] = out[o + 1] - out[o];
           }
         }
-        this.mapsDisagree[tile] = disagree;
       }
     }, par);
     headDirty.fill(0);
-    // Flips are counted against the map the previous call returned: this one, or the other parity's.
-    if (this.lastMap === 1 - par) {
-      let flips = 0;
-      for (let t = 0; t < this.grid.count; t++) flips += this.mapsDisagree[t];
-      this.lastFlips = flips;
-    } else {
-      this.lastFlips = flipsInMap;
-    }
-    this.lastMap = par;
     return map;
   }
 

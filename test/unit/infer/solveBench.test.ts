@@ -63,13 +63,13 @@ test('benchSolve dense and sparse paths agree on a fixed iteration count; bad ar
 });
 
 test('SettledRule: settled only when two snapshots differ in at most the flicker allowance', () => {
-  const rule = new SettledRule(100, 1);
+  const rule = new SettledRule(1);
   const map = (on: number[]) => Float32Array.from({ length: 10 }, (_, i) => (on.includes(i) ? 1 : -1));
   assert.equal(rule.offer(map([1, 2, 3])), false, 'the first snapshot has nothing to compare with');
   assert.equal(rule.offer(map([1, 2, 3, 4, 5])), false, 'two pixels changed: still growing');
   assert.equal(rule.offer(map([1, 2, 3, 4])), true, 'one pixel flickered: settled');
   assert.equal(rule.offer(map([1, 2, 3, 4])), true);
-  const strict = new SettledRule(100, 0);
+  const strict = new SettledRule(0);
   strict.offer(map([0]));
   assert.equal(strict.offer(map([])), false);
   assert.equal(strict.offer(map([])), true);
