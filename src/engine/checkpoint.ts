@@ -155,12 +155,20 @@ export async function annotateCheckpoint(dir: string, training: Record<string, u
       accuracyPerIteration: { ...meta.metrics.accuracyPerIteration, ...(metrics.accuracyPerIteration ?? {}) },
     },
   };
-  const file = path.join(dir, MODEL_JSON);
-  const tmp = path.join(dir, `.${MODEL_JSON}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await writeFileAtomic(path.join(dir, MODEL_JSON), formatJson(updated) + '\n', 'update');
+  return updated;
+}
+
+/**
+ * Replace `file` atomically: write a temporary sibling, fsync it, rename it over the file. On failure the
+ * temporary file is removed and the error names the file (`${file}: could not ${verb}: …`).
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, verb = 'write'): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(formatJson(updated) + '\n');
+      await fh.writeFile(data);
       await fh.sync();
     } finally {
       await fh.close();
@@ -168,9 +176,8 @@ export async function annotateCheckpoint(dir: string, training: Record<string, u
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw new Error(`${file}: could not update: ${(e as Error).message}`);
+    throw new Error(`${file}: could not ${verb}: ${(e as Error).message}`);
   }
-  return updated;
 }
 
 /** JSON.stringify(v, null, 2), except that arrays of numbers (shapes, accuracy curves) stay on one line. */

@@ -4,9 +4,9 @@
  * (and so loadCheckpoint) expands back to float32 on load. Halves weights.bin; the relative error per weight is at
  * most 2^-11 (values below float16's normal range lose more, absolutely < 6e-8).
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_JSON, WEIGHTS_BIN, readCheckpointMeta } from './checkpoint';
+import { MODEL_JSON, WEIGHTS_BIN, formatJson, readCheckpointMeta, writeFileAtomic } from './checkpoint';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -38,7 +38,7 @@ export function float16Bits(v: number): number {
   return sign | h;
 }
 
-/** Rewrite a float32 checkpoint's weights.bin as float16 (atomically: temp files, then rename). */
+/** Rewrite a float32 checkpoint's weights.bin as float16 (each file replaced atomically). */
 export async function quantizeCheckpointFloat16(dir: string): Promise<{ before: number; after: number }> {
   const meta = await readCheckpointMeta(dir);
   const jsonFile = path.join(dir, MODEL_JSON);
@@ -56,11 +56,9 @@ export async function quantizeCheckpointFloat16(dir: string): Promise<{ before: 
   const raw = JSON.parse(await readFile(jsonFile, 'utf8'));
   raw.weightsManifest = manifest.map((e) => ({ ...e, quantization: { dtype: 'float16' } }));
   raw.weightsStorage = 'float16 (scripts/quantize-model.ts): weights rounded to half precision, expanded to float32 on load';
-  await writeFile(binFile + '.tmp', Buffer.from(out.buffer));
-  await writeFile(jsonFile + '.tmp', JSON.stringify(raw, null, 2) + '\n');
   // weights.bin first: a crash in between leaves a float16 bin with a float32 manifest, which loading rejects by
   // size with a clear error rather than misreading.
-  await rename(binFile + '.tmp', binFile);
-  await rename(jsonFile + '.tmp', jsonFile);
+  await writeFileAtomic(binFile, new Uint8Array(out.buffer));
+  await writeFileAtomic(jsonFile, formatJson(raw) + '\n');
   return { before: buf.byteLength, after: out.byteLength };
 }
