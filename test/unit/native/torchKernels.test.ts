@@ -130,6 +130,8 @@ const CASES: Record<string, () => tf.Tensor | tf.Tensor[]> = {
   conv2dGrads: () => convGrads(1, 'same', [2, 6, 5, 3], [3, 3, 3, 4], 150),
   conv2dGradsStrideValid: () => convGrads(2, 'valid', [2, 7, 7, 2], [3, 3, 2, 3], 151),
   conv2dGradsEvenKernel: () => convGrads(1, 'same', [1, 5, 6, 2], [2, 4, 2, 3], 152),
+  // Relu's gradient runs as the fused DtReluGrad on torch (reluGrad.ts); 0 included (tfjs: step(0) = 0)
+  reluGradWeighted: () => tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), T([5], 155))))([tf.tensor([-1, 0, 2, 0.5, -0.25])]),
   reluEluGrads: () => tf.grads((a: tf.Tensor) => tf.sum(tf.add(tf.relu(a), tf.elu(a))))([T([3, 4], 153, -2, 2)]),
   layoutGrads: () =>
     tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.pad(tf.slice(tf.concat([a, b], 1), [0, 1], [2, 3]), [[1, 1], [0, 2]]), T([4, 5], 154))))([
@@ -170,6 +172,27 @@ test('torch kernels match the cpu backend', { skip: skipReason }, async () => {
   assert.deepEqual(failures, []);
   // All of the above ran natively: none needed the cpu fallback.
   assert.deepEqual([...backend.fallbacksUsed], []);
+});
+
+test('the Relu gradient is one fused kernel on torch (no Step/Multiply) and the tfjs composition elsewhere', { skip: skipReason }, async () => {
+  const kernelsOfReluGrad = async () => {
+    const x = T([4, 6], 156);
+    const dy = T([4, 6], 157);
+    const info = await tf.profile(() => {
+      const [g] = tf.grads((a: tf.Tensor) => tf.relu(a))([x], dy);
+      return g;
+    });
+    tf.dispose([x, dy, info.result as tf.Tensor]);
+    return info.kernelNames;
+  };
+  await useTorch();
+  const onTorch = await kernelsOfReluGrad();
+  assert.ok(onTorch.includes('DtReluGrad'), onTorch.join());
+  assert.ok(!onTorch.includes('Step'), onTorch.join());
+  await tf.setBackend('cpu');
+  const onCpu = await kernelsOfReluGrad();
+  assert.ok(onCpu.includes('Step') && !onCpu.includes('DtReluGrad'), onCpu.join());
+  await useTorch();
 });
 
 test('kernels the torch backend lacks fall back to the cpu backend with correct results', { skip: skipReason }, async () => {

@@ -16,6 +16,7 @@ import { reduceKernels } from './kernels/reduceKernels';
 import { shapeKernels } from './kernels/shapeKernels';
 import { convKernels } from './kernels/convKernels';
 import { fallbackKernels } from './kernels/fallbackKernels';
+import { registerFusedReluGradient, RELU_GRAD_KERNEL } from './reluGrad';
 
 export { TorchBackend } from './torchBackend';
 export { BACKEND_NAME as TORCH_BACKEND_NAME } from './kernels/kernel';
@@ -43,6 +44,8 @@ export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo
   if (registered) return registered;
   const addon = loadTorchAddon();
   addon.setThreads(threads);
+  const convMode = process.env.DEEP_THINKING_TORCH_CONV_MODE;
+  if (convMode !== undefined) addon.setConvMode(Number(convMode)); // measurement knob: 0 views, 1 NCHW, 2 channels-last
   // Keep freed tensor memory for reuse instead of returning it to the OS after every step (see addon.cc).
   const allocator = process.env.DEEP_THINKING_TORCH_MALLOC === 'default' ? false : addon.tuneAllocator(32 << 20, 1 << 30);
   const native = nativeKernelConfigs(addon);
@@ -51,6 +54,9 @@ export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo
   for (const k of [...native, ...fallback]) if (!getKernel(k.kernelName, BACKEND_NAME)) registerKernel(k);
   // Priority below the defaults: never picked unless asked for by name.
   registerBackend(BACKEND_NAME, () => new TorchBackend(addon), 0);
+  // After the kernels: the gradient dispatches to DtReluGrad only while this backend is the active one.
+  // DEEP_THINKING_TORCH_FUSED_RELU_GRAD=0 keeps tfjs's own composition (to measure the difference).
+  if (names.has(RELU_GRAD_KERNEL) && process.env.DEEP_THINKING_TORCH_FUSED_RELU_GRAD !== '0') registerFusedReluGradient(BACKEND_NAME);
   const info = addon.info();
   registered = {
     description:

@@ -10,7 +10,7 @@ import { kernel, listInputs } from './kernel';
 /** Unary ops whose output keeps the input dtype; the others give float32 (or bool, below). */
 const SAME_DTYPE = new Set(['Abs', 'Neg', 'Relu', 'Relu6', 'Square', 'Sign', 'Floor', 'Ceil', 'Round', 'ZerosLike', 'OnesLike']);
 const BOOL_OUT = new Set(['IsFinite', 'IsInf', 'IsNan', 'LogicalNot', 'Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr']);
-const FLOAT_OUT = new Set(['RealDiv', 'Atan2', 'EluGrad']);
+const FLOAT_OUT = new Set(['RealDiv', 'Atan2', 'EluGrad', 'DtReluGrad']);
 
 function unaryDtype(name: string, x: DataType): DataType {
   if (BOOL_OUT.has(name)) return 'bool';
@@ -41,8 +41,8 @@ export function elementwiseKernels(addon: TorchAddon): KernelConfig[] {
     kernel('LeakyRelu', ({ x }, attrs, b) => b.output(addon.unaryScalar(leaky, b.nid(x), attrs.alpha as number, dtypeCode(x.dtype)), x.shape, x.dtype)),
   );
   addon.binaryOps.forEach((name, op) => {
-    // Prelu and EluGrad name their inputs differently from (a, b).
-    const [ka, kb] = name === 'Prelu' ? ['x', 'alpha'] : name === 'EluGrad' ? ['dy', 'y'] : ['a', 'b'];
+    // Prelu, EluGrad and our DtReluGrad name their inputs differently from (a, b).
+    const [ka, kb] = name === 'Prelu' ? ['x', 'alpha'] : name === 'EluGrad' ? ['dy', 'y'] : name === 'DtReluGrad' ? ['dy', 'x'] : ['a', 'b'];
     configs.push(
       kernel(name, (inputs, _attrs, b) => {
         const x = inputs[ka];
