@@ -287,7 +287,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       // A new model (or a retrained checkpoint) for this editor: start a fresh session on it.
       disposeSession(p.sessionId);
       const { value, release } = await models.acquire(p.model);
-      entry = { session: new SolveSession(p.sessionId, value.model), spec: p.model, release };
+      entry = { session: new SolveSession(p.sessionId, value.model, { log: (line) => log('info', line) }), spec: p.model, release };
       sessions.set(p.sessionId, entry);
     }
     return entry.session.solve(p, sendFrame, token);

@@ -329,7 +329,7 @@ export class MazeEditorSession implements vscode.Disposable {
     this.lastResult = summary;
     this._onDidSolve.fire(summary);
     this.deps.log.info(
-      `solved ${path.basename(this.document.fileName)} with ${summary.model}: ${result.iterations} iterations` +
+      `solved ${path.basename(this.document.fileName)} with ${summary.model}${result.engine ? ` on ${result.engine}` : ''}: ${result.iterations} iterations` +
         `${result.haltedAt !== undefined ? ` (halted at ${result.haltedAt})` : ''}, ${result.correct ? 'correct' : `${summary.wrongCells.length} wrong cells`}, ${Math.round(result.ms)} ms`,
     );
     return summary;

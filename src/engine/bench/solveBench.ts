@@ -21,6 +21,9 @@ import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
 import { ortKernels } from '../infer/ortBackend';
 import { loadModel } from '../checkpoint';
 import type { TileKernels } from '../infer/tileKernels';
+import { SettledRule } from '../eval/halting';
+
+export { SettledRule };
 
 /** 'auto' = 'sparse' (which itself picks the fastest engine for its tiles) */
 export type SolvePath = 'dense' | 'sparse' | 'ort' | 'auto';
@@ -319,25 +322,6 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     correctVsBFS: correct,
   };
   return result;
-}
-
-/**
- * 'auto' halting when no fixed point comes: offered the class map every `patience` iterations (the caller's
- * cadence), it says "settled" once the map differs from the previous offer in at most `flickerPixels` pixels.
- */
-export class SettledRule {
-  private previous: Uint8Array | undefined;
-  constructor(readonly flickerPixels: number) {}
-  offer(class1: Float32Array): boolean {
-    const now = new Uint8Array(class1.length);
-    for (let i = 0; i < class1.length; i++) now[i] = class1[i] > 0 ? 1 : 0;
-    const before = this.previous;
-    this.previous = now;
-    if (!before) return false;
-    let differ = 0;
-    for (let i = 0; i < now.length; i++) if (now[i] !== before[i] && ++differ > this.flickerPixels) return false;
-    return true;
-  }
 }
 
 /** Human-readable summary lines for the CLI. */

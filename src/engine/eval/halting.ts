@@ -31,6 +31,10 @@ export const MIN_CAP = 1000;
 export const MAX_CAP = 50_000;
 export const CHECK_EVERY_THRESHOLD = 256 * 256;
 export const LARGE_CHECK_EVERY = 5;
+/** SettledRule cadence: class maps compared this many iterations apart */
+export const SETTLED_PATIENCE = 100;
+/** SettledRule allowance: pixels that may differ between two snapshots, as a fraction of the image (0.01 %) */
+export const SETTLED_FLICKER = 1e-4;
 
 export interface HaltingOptions {
   /** m: iterations the prediction must stay unchanged */
@@ -331,5 +335,25 @@ export async function thinkUntilHalted(model: DTNet, x: tf.Tensor, options: Thin
     };
   } finally {
     monitor.dispose();
+  }
+}
+
+/**
+ * 'auto' halting for big mazes, where the confidence rule above may never fire (a trained net can keep a pixel or
+ * two blinking for ever): offered the class map every `patience` iterations (the caller's cadence, e.g.
+ * SETTLED_PATIENCE), it says "settled" once the map differs from the previous offer in at most `flickerPixels` pixels.
+ */
+export class SettledRule {
+  private previous: Uint8Array | undefined;
+  constructor(readonly flickerPixels: number) {}
+  offer(class1: Float32Array): boolean {
+    const now = new Uint8Array(class1.length);
+    for (let i = 0; i < class1.length; i++) now[i] = class1[i] > 0 ? 1 : 0;
+    const before = this.previous;
+    this.previous = now;
+    if (!before) return false;
+    let differ = 0;
+    for (let i = 0; i < now.length; i++) if (now[i] !== before[i] && ++differ > this.flickerPixels) return false;
+    return true;
   }
 }

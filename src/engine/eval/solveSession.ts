@@ -35,8 +35,11 @@ import {
   poolGrid,
   probsFromClass1,
 } from './frames';
-import { class1Tensor, HaltingMonitor, resolveHaltingOptions, type HaltingOptions } from './halting';
-import { checkSwapCompatible, perturbThought } from './interventions';
+import { class1Tensor, HaltingMonitor, resolveHaltingOptions, SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule, type HaltingOptions } from './halting';
+import { perturbThought } from './interventions';
+import { TensorThinking, TileThinking, type Thinking, type ThinkingInput, type TileThinkingOptions } from './thinking';
+import { pickKernels } from '../infer/pickKernels';
+import type { TileKernels } from '../infer/tileKernels';
 
 // ---- inputs --------------------------------------------------------------------------------------------------
 
@@ -194,9 +197,23 @@ export interface SolveSessionOptions {
   frameBudget?: number;
   /** clock for the frame throttle (tests) */
   now?: () => number;
+  /**
+   * How a maze thinks (issue #4). 'auto' (default): on the sparse tile thinker when a faster engine than tfjs
+   * exists here (onnxruntime-node; pickKernels measures) and the image has at least `tileMinPixels` pixels, else on
+   * tfjs tensors. 'dense': always tfjs tensors. 'tiles': always tiles, on the fastest kernels (tfjs included).
+   * Only 2-D nets with tied weights can use tiles; everything else is dense whatever this says.
+   */
+  thinking?: 'auto' | 'dense' | 'tiles';
+  /** smallest image (pixels) that 'auto' sends to the tile thinker (default 64×64: smaller ones are fast anyway) */
+  tileMinPixels?: number;
+  /** tile size and tolerance of the tile thinker (defaults as `bench solve`: 16 px, 1e-3) */
+  tiles?: TileThinkingOptions;
+  /** one line per engine decision (which kernels, why) */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_FRAME_BUDGET = 0.1;
+export const DEFAULT_TILE_MIN_PIXELS = 64 * 64;
 
 interface RunOptions {
   iterations: number | 'auto';
@@ -208,9 +225,11 @@ export class SolveSession {
   private model: DTNet;
   private ownsModel: boolean;
   private input: LoadedInput | undefined;
-  private x: tf.Tensor | undefined;
   private maskTensor: tf.Tensor | undefined;
-  private thought: tf.Tensor | undefined;
+  /** the hidden state and its engine (tensors or tiles) */
+  private state: Thinking | undefined;
+  /** tile kernels for this session's model, chosen on the first maze that could use them (undefined: none) */
+  private kernels: Promise<TileKernels | undefined> | undefined;
   private iterationCount = 0;
   private perturbations = 0;
   private generation = 0;
@@ -233,7 +252,12 @@ export class SolveSession {
   }
 
   get hasState(): boolean {
-    return this.thought !== undefined;
+    return this.state !== undefined;
+  }
+
+  /** The engine the current state thinks on (see Thinking.engine); undefined before the first solve. */
+  get engine(): string | undefined {
+    return this.state?.engine;
   }
 
   /** Start afresh: project the input and think `params.iterations` iterations, streaming frames. */
@@ -242,9 +266,10 @@ export class SolveSession {
       const input = loadSolveInput(params.input);
       checkModelFitsProblem(this.model.arch, input.problem, `model "${params.model}"`);
       this.setInput(input);
-      this.thought?.dispose();
-      this.thought = this.model.project(this.x!);
+      this.state?.dispose();
+      this.state = undefined;
       this.iterationCount = 0;
+      this.state = await this.newState(input);
       return this.run(gen, params, onFrame, token);
     });
   }
@@ -252,15 +277,20 @@ export class SolveSession {
   /** Change the state or the input, then keep thinking from the current thought. */
   intervene(params: InterveneParams, onFrame: FrameSink, token?: CancellationLike): Promise<SolveResult> {
     return this.exclusive(async (gen) => {
-      if (!this.thought || !this.input) throw new Error(`session "${this.id}" has nothing to continue; solve a puzzle first`);
+      if (!this.state || !this.input) throw new Error(`session "${this.id}" has nothing to continue; solve a puzzle first`);
       const iv = params.intervention;
       switch (iv.kind) {
         case 'continue':
           break;
         case 'perturb': {
-          const next = perturbThought(this.thought, iv.mode, iv.strength, deriveSeed(this.options.seed ?? 0, this.perturbations++));
-          this.thought.dispose();
-          this.thought = next;
+          const current = this.state.thoughtTensor();
+          let next: tf.Tensor;
+          try {
+            next = perturbThought(current, iv.mode, iv.strength, deriveSeed(this.options.seed ?? 0, this.perturbations++));
+          } finally {
+            current.dispose();
+          }
+          this.replaceState(await this.newState(this.input, next));
           break;
         }
         case 'swapInput': {
@@ -268,13 +298,10 @@ export class SolveSession {
           if (input.problemId !== this.input.problemId) {
             throw new RangeError(`cannot swap a ${this.input.problemId} input for a ${input.problemId} one`);
           }
-          const x = tf.tensor(input.data, [1, ...input.spatial, input.problem.inChannels]);
-          try {
-            checkSwapCompatible(this.thought, x);
-          } finally {
-            x.dispose();
-          }
+          // The new state is built (and its size checked) before anything is replaced: a bad swap changes nothing.
+          const next = await this.newState(input, this.state.thoughtTensor());
           this.setInput(input);
+          this.replaceState(next);
           break;
         }
         default:
@@ -294,20 +321,64 @@ export class SolveSession {
   }
 
   private free(): void {
-    this.x?.dispose();
     this.maskTensor?.dispose();
-    this.thought?.dispose();
-    this.x = this.maskTensor = this.thought = undefined;
+    this.state?.dispose();
+    this.maskTensor = this.state = undefined;
     this.input = undefined;
+    void this.kernels?.then((k) => k?.dispose());
+    this.kernels = undefined;
     if (this.ownsModel) this.model.dispose();
   }
 
   private setInput(input: LoadedInput): void {
-    this.x?.dispose();
     this.maskTensor?.dispose();
     this.input = input;
-    this.x = tf.tensor(input.data, [1, ...input.spatial, input.problem.inChannels]);
     this.maskTensor = input.mask ? tf.tensor(Float32Array.from(input.mask), [1, ...input.spatial]) : undefined;
+  }
+
+  private replaceState(next: Thinking): void {
+    this.state?.dispose();
+    this.state = next;
+  }
+
+  /**
+   * A state for `input`, projected or continuing from `thought` (owned from here on), at the current iteration:
+   * on tiles when the options and this machine make that worthwhile, else on tensors.
+   */
+  private async newState(input: LoadedInput, thought?: tf.Tensor): Promise<Thinking> {
+    const tin: ThinkingInput = { data: input.data, spatial: input.spatial, inChannels: input.problem.inChannels };
+    const mode = this.options.thinking ?? 'auto';
+    const pixels = input.spatial.reduce((a, b) => a * b, 1);
+    const tileable = mode !== 'dense' && input.spatial.length === 2 && this.model.arch.dims === 2 && this.model.depth === Infinity;
+    const wanted = tileable && (mode === 'tiles' || pixels >= (this.options.tileMinPixels ?? DEFAULT_TILE_MIN_PIXELS));
+    const kernels = wanted ? await this.tileKernels(mode) : undefined;
+    if (!kernels) return new TensorThinking(this.model, tin, this.iterationCount, thought);
+    try {
+      return new TileThinking(this.model, kernels, tin, this.iterationCount, this.options.tiles, thought);
+    } finally {
+      thought?.dispose();
+    }
+  }
+
+  /** The session's tile kernels, picked once: undefined when 'auto' finds nothing faster than tfjs tensors. */
+  private tileKernels(mode: 'auto' | 'tiles'): Promise<TileKernels | undefined> {
+    this.kernels ??= (async () => {
+      const log = this.options.log ?? (() => undefined);
+      try {
+        const { kernels } = await pickKernels(this.model, { engine: 'auto', log });
+        // tfjs kernels through tiles are slower than one dense tfjs call on the whole image: 'auto' keeps tensors.
+        if (mode === 'auto' && !kernels.name.startsWith('onnxruntime')) {
+          kernels.dispose();
+          log(`solve session ${this.id}: thinking on tfjs tensors (no engine faster than tfjs for tiles)`);
+          return undefined;
+        }
+        return kernels;
+      } catch (e) {
+        log(`solve session ${this.id}: tile kernels unavailable, thinking on tfjs tensors: ${(e as Error).message}`);
+        return undefined;
+      }
+    })();
+    return this.kernels;
   }
 
   /**
@@ -343,10 +414,13 @@ export class SolveSession {
 
     let cap: number;
     let monitor: HaltingMonitor | undefined;
+    // Mazes also halt once the picture has settled (see SettledRule): big ones may never pass the confidence rule.
+    let settled: SettledRule | undefined;
     if (opts.iterations === 'auto') {
       const h = resolveHaltingOptions(this.options.halting, positions);
       cap = Math.min(h.maxIterations, room);
       monitor = new HaltingMonitor(1, h, this.maskTensor, false);
+      if (input.problemId === 'mazes') settled = new SettledRule(Math.floor(SETTLED_FLICKER * positions));
     } else {
       cap = opts.iterations;
       if (!Number.isInteger(cap) || cap < 0) throw new RangeError(`iterations must be a non-negative integer or 'auto', got ${cap}`);
@@ -371,22 +445,24 @@ export class SolveSession {
           cancelled = true;
           break;
         }
-        const next = this.model.step(this.thought!, this.x!, this.iterationCount);
-        this.thought!.dispose();
-        this.thought = next;
+        const st = await this.state!.step();
         this.iterationCount++;
         const check = monitor !== undefined && monitor.isCheckStep(step);
+        const settleCheck = settled !== undefined && step % SETTLED_PATIENCE === 0;
+        // The tile thinker at its fixed point / 2-cycle: nothing left to compute, so 'auto' stops here.
+        if (monitor && st.settled) haltedAt = this.iterationCount;
         const frameDue = step === cap || throttle.due();
-        if (check || frameDue) {
+        if (check || settleCheck || frameDue || haltedAt !== undefined) {
           const since = clock();
-          const logits = this.model.head(this.thought);
+          const logits = await this.state!.logits();
           try {
-            if (check && (await monitor!.observe(this.iterationCount, logits)).length > 0) haltedAt = this.iterationCount;
-            if (frameDue || haltedAt !== undefined) {
+            if (check && (await monitor!.observe(this.iterationCount, logits)).length > 0) haltedAt ??= this.iterationCount;
+            if (frameDue || settleCheck || haltedAt !== undefined) {
               const c1 = class1Tensor(logits);
               latest = { iteration: this.iterationCount, class1: (await c1.data()) as Float32Array };
               c1.dispose();
-              send(this.iterationCount, latest.class1, since);
+              if (settleCheck && settled!.offer(latest.class1)) haltedAt ??= this.iterationCount;
+              if (frameDue || haltedAt !== undefined) send(this.iterationCount, latest.class1, since);
             }
           } finally {
             logits.dispose();
@@ -398,7 +474,9 @@ export class SolveSession {
 
       // Final picture of the current state (reusing the last frame's scores when they are current).
       if (latest?.iteration !== this.iterationCount) {
-        const c1 = tf.tidy(() => class1Tensor(this.model.head(this.thought!)));
+        const logits = await this.state!.logits();
+        const c1 = class1Tensor(logits);
+        logits.dispose();
         latest = { iteration: this.iterationCount, class1: (await c1.data()) as Float32Array };
         c1.dispose();
       }
@@ -419,6 +497,7 @@ export class SolveSession {
       finalFrame,
       cancelled,
       ms: performance.now() - t0,
+      engine: this.state!.engine,
     };
     if (haltedAt !== undefined) result.haltedAt = haltedAt;
     if (input.problemId === 'mazes') result.wrongCells = mazeWrongCells(input.puzzle as MazeGrid, class1);

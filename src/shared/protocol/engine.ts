@@ -188,6 +188,8 @@ export interface SolveResult {
   finalFrame: SolveFrame;
   cancelled: boolean;
   ms: number;
+  /** what thought: "tfjs-wasm", or the tile kernels and their settings (e.g. onnxruntime-node, sparse 16-px tiles) */
+  engine?: string;
 }
 export const SolveRequest = new RequestType<SolveParams, SolveResult, void>('deepThinking/solve');
 
