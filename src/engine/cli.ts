@@ -10,7 +10,7 @@ import { runTrain } from './cli/train';
 import { runEval } from './cli/evaluate';
 import { runPredict } from './cli/predict';
 import { runTrace } from './cli/trace';
-import { runBenchSolve, runBenchTrain } from './cli/bench';
+import { runBenchSession, runBenchSolve, runBenchTrain } from './cli/bench';
 import { initBackend, BACKEND_PREFERENCES, type BackendPreference } from './tf';
 import { ENGINE_VERSION } from './checkpoint';
 
@@ -177,10 +177,22 @@ program
   .option('--max-seconds <s>', 'stop thinking after this many seconds and report what was reached', num('--max-seconds'))
   .action(action(true, (out, opts) => runBenchSolve(out, opts as never)));
 
-/** `bench solve …` → `bench-solve …` (see above). */
+program
+  .command('bench-session')
+  .description('solve one maze as the editor does (SolveSession, frames streamed): engine, ms, frames, correctness')
+  .requiredOption('--size <n>', 'maze size', int('--size'))
+  .option('--model <spec>', 'model', 'mazes')
+  .option('--iterations <n>', 'a number or auto', 'auto')
+  .option('--thinking <t>', 'auto | dense | tiles (auto: tiles on onnxruntime-node for images of 64×64 px and more)', 'auto')
+  .option('--fps <f>', 'frames per second streamed (the editor: 30)', num('--fps'), 30)
+  .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
+  .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))
+  .action(action(true, (out, opts) => runBenchSession(out, opts as never)));
+
+/** `bench solve …` → `bench-solve …`, `bench session …` → `bench-session …` (see above). */
 function normaliseArgv(argv: string[]): string[] {
   const i = argv.findIndex((a, k) => k >= 2 && a === 'bench');
-  return i >= 0 && argv[i + 1] === 'solve' ? [...argv.slice(0, i), 'bench-solve', ...argv.slice(i + 2)] : argv;
+  return i >= 0 && (argv[i + 1] === 'solve' || argv[i + 1] === 'session') ? [...argv.slice(0, i), `bench-${argv[i + 1]}`, ...argv.slice(i + 2)] : argv;
 }
 
 program.parseAsync(normaliseArgv(process.argv)).catch((e) => {

@@ -142,3 +142,34 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
   });
   out.record(r as object, formatSolveBench(r));
 }
+
+export interface BenchSessionCliOptions {
+  size: number;
+  model?: string;
+  iterations: string;
+  thinking: string;
+  fps: number;
+  seed: number;
+  maxIterations?: number;
+}
+
+export async function runBenchSession(out: Output, o: BenchSessionCliOptions): Promise<void> {
+  const { benchSession, formatSessionBench } = await import('../bench/sessionBench');
+  const iterations = o.iterations === 'auto' ? 'auto' : Number(o.iterations);
+  if (iterations !== 'auto' && (!Number.isInteger(iterations) || iterations < 1)) {
+    throw new Error(`--iterations: expected a positive integer or auto, got "${o.iterations}"`);
+  }
+  if (!['auto', 'dense', 'tiles'].includes(o.thinking)) throw new Error(`--thinking: expected auto, dense or tiles, got "${o.thinking}"`);
+  if (!(o.fps > 0)) throw new Error(`--fps: expected a positive number, got ${o.fps}`);
+  const r = await benchSession({
+    size: o.size,
+    seed: o.seed,
+    modelSpec: o.model,
+    iterations,
+    maxIterations: o.maxIterations,
+    thinking: o.thinking as 'auto' | 'dense' | 'tiles',
+    fps: o.fps,
+    log: out.json ? undefined : (m: string) => out.info(m),
+  });
+  out.record(r as object, formatSessionBench(r));
+}

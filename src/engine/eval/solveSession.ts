@@ -198,9 +198,9 @@ export interface SolveSessionOptions {
   /** clock for the frame throttle (tests) */
   now?: () => number;
   /**
-   * How a maze thinks (issue #4). 'auto' (default): on the sparse tile thinker when a faster engine than tfjs
-   * exists here (onnxruntime-node; pickKernels measures) and the image has at least `tileMinPixels` pixels, else on
-   * tfjs tensors. 'dense': always tfjs tensors. 'tiles': always tiles, on the fastest kernels (tfjs included).
+   * How a maze thinks (issue #4). 'auto' (default): on the sparse tile thinker when the engine's tfjs backend is not
+   * native (wasm, cpu), a faster engine than tfjs exists for tiles (onnxruntime-node; pickKernels measures) and the
+   * image has at least `tileMinPixels` pixels; else on tfjs tensors. 'dense': always tfjs tensors. 'tiles': always tiles, on the fastest kernels (tfjs included).
    * Only 2-D nets with tied weights can use tiles; everything else is dense whatever this says.
    */
   thinking?: 'auto' | 'dense' | 'tiles';
@@ -214,6 +214,8 @@ export interface SolveSessionOptions {
 
 export const DEFAULT_FRAME_BUDGET = 0.1;
 export const DEFAULT_TILE_MIN_PIXELS = 64 * 64;
+/** tfjs backends whose dense convolutions are native code: 'auto' keeps tensors there (see tileKernels) */
+const NATIVE_BACKENDS = new Set(['torch', 'tensorflow']);
 
 interface RunOptions {
   iterations: number | 'auto';
@@ -364,6 +366,12 @@ export class SolveSession {
   private tileKernels(mode: 'auto' | 'tiles'): Promise<TileKernels | undefined> {
     this.kernels ??= (async () => {
       const log = this.options.log ?? (() => undefined);
+      // A native tfjs backend (libtorch, tfjs-node) thinks densely at least as fast as tiles on ORT: measured with
+      // `bench session --size 59`, 14.5 ms/iteration dense on libtorch vs 20.8 on tiles (tfjs-wasm: 78).
+      if (mode === 'auto' && NATIVE_BACKENDS.has(tf.getBackend())) {
+        log(`solve session ${this.id}: thinking on tfjs-${tf.getBackend()} tensors (a native backend: dense is as fast as tiles)`);
+        return undefined;
+      }
       try {
         const { kernels } = await pickKernels(this.model, { engine: 'auto', log });
         // tfjs kernels through tiles are slower than one dense tfjs call on the whole image: 'auto' keeps tensors.

@@ -1,0 +1,85 @@
+/**
+ * `deep-thinking bench session --size N`: a maze solved the way the editor solves it — through SolveSession, with
+ * frames streamed (throttled to `fps`, within the frame budget) — so the cost of streaming and the engine the
+ * editor ends up on (tiles on onnxruntime-node, or tfjs tensors) are measured, not assumed (issue #4: "the
+ * per-iteration stream for the editor that does not slow the solve"). Run it twice, with `fps` 30 and with a
+ * negligible rate, to see what the stream costs.
+ */
+import { generateMaze } from '../data/mazes';
+import { serializeMaze } from '../../shared/mazeFormat';
+import { mazeImageSize } from '../../shared/problems/maze';
+import { loadModel } from '../checkpoint';
+import { SolveSession } from '../eval/solveSession';
+import { tf } from '../tf';
+
+export interface SessionBenchOptions {
+  size: number;
+  seed?: number;
+  /** model spec (default: the bundled 'mazes') */
+  modelSpec?: string;
+  iterations: number | 'auto';
+  /** cap for 'auto' (default: the session's, from the image size) */
+  maxIterations?: number;
+  thinking?: 'auto' | 'dense' | 'tiles';
+  /** frames per second streamed (default 30, the editor's) */
+  fps?: number;
+  log?: (line: string) => void;
+}
+
+export interface SessionBenchResult {
+  size: number;
+  image: [number, number];
+  engine: string;
+  iterations: number;
+  haltedAt?: number;
+  ms: number;
+  msPerIteration: number;
+  fps: number;
+  frames: number;
+  correctVsBFS: boolean;
+  peakRssMB: number;
+  tensorLeak: number;
+}
+
+export async function benchSession(o: SessionBenchOptions): Promise<SessionBenchResult> {
+  const grid = generateMaze(o.size, o.seed ?? 7);
+  const { model, meta, path } = await loadModel(o.modelSpec ?? 'mazes');
+  try {
+    if (meta.problem !== 'mazes') throw new Error(`${path}: a ${meta.problem} model cannot solve mazes`);
+    const tensorsBefore = tf.memory().numTensors;
+    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
+    const fps = o.fps ?? 30;
+    let frames = 0;
+    const r = await session.solve(
+      { sessionId: 'bench', model: o.modelSpec ?? 'mazes', input: { problem: 'mazes', text: serializeMaze(grid) }, iterations: o.iterations, maxFps: fps },
+      () => frames++,
+    );
+    session.dispose();
+    const { height: h, width: w } = mazeImageSize(grid);
+    return {
+      size: o.size,
+      image: [h, w],
+      engine: r.engine ?? '?',
+      iterations: r.iterations,
+      haltedAt: r.haltedAt,
+      ms: Math.round(r.ms),
+      msPerIteration: r.ms / Math.max(1, r.iterations),
+      fps,
+      frames,
+      correctVsBFS: r.correct,
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      tensorLeak: tf.memory().numTensors - tensorsBefore,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function formatSessionBench(r: SessionBenchResult): string {
+  return [
+    `maze ${r.size}×${r.size} (${r.image[0]}×${r.image[1]} px) solved as the editor does, on ${r.engine}`,
+    `${r.iterations} iterations${r.haltedAt !== undefined ? ` (auto halted at ${r.haltedAt})` : ''} in ${(r.ms / 1000).toFixed(2)} s: ` +
+      `${r.msPerIteration.toFixed(2)} ms/iteration; ${r.frames} frames streamed (at most ${r.fps}/s)`,
+    `correct vs BFS: ${r.correctVsBFS}; peak rss ${r.peakRssMB} MB; tensor leak ${r.tensorLeak}`,
+  ].join('\n');
+}
