@@ -1,0 +1,35 @@
+// `bench session`: a maze solved through SolveSession as the editor does. Checks what it reports against
+// independent truths (BFS correctness recomputed here, the tile threshold, frames bounded by the run's length).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { initBackend } from '../../../src/engine/tf';
+import { benchSession, formatSessionBench } from '../../../src/engine/bench/sessionBench';
+import { loadOrt } from '../../../src/engine/infer/ortBackend';
+
+const bundled = path.resolve(__dirname, '../../../media/models/mazes/model.json');
+
+test('bench session solves a 27×27 maze with the bundled model, on tiles where ORT is installed', async (t) => {
+  if (!existsSync(bundled)) return t.skip('no bundled mazes model');
+  await initBackend('wasm');
+  const r = await benchSession({ size: 27, seed: 3, iterations: 'auto', fps: 30 });
+  assert.deepEqual(r.image, [60, 60]);
+  assert.ok(r.correctVsBFS, 'the bundled model solves this 27×27 maze');
+  assert.ok(r.haltedAt !== undefined && r.haltedAt === r.iterations, `auto halted (${r.haltedAt} of ${r.iterations})`);
+  assert.ok(r.frames >= 1 && r.frames <= r.iterations, `${r.frames} frames for ${r.iterations} iterations`);
+  assert.equal(r.tensorLeak, 0);
+  // 60×60 px is below the 64×64 tile threshold: dense, whatever is installed
+  assert.match(r.engine, /^tfjs-wasm/);
+  const big = await benchSession({ size: 29, seed: 3, iterations: 40, fps: 1e-3 });
+  if (loadOrt().ort) assert.match(big.engine, /onnxruntime-node.*tiles/);
+  assert.equal(big.iterations, 40);
+  assert.equal(big.frames, 2, 'first and last frame only at 0.001 fps');
+  assert.match(formatSessionBench(big), /maze 29×29 \(64×64 px\).*\n40 iterations/);
+});
+
+test('bench session refuses a model for another problem, naming it', async (t) => {
+  if (!existsSync(path.resolve(__dirname, '../../../media/models/prefix-sums/model.json'))) return t.skip('no bundled prefix-sums model');
+  await initBackend('wasm');
+  await assert.rejects(benchSession({ size: 9, iterations: 5, modelSpec: 'prefix-sums' }), /a prefix-sums model cannot solve mazes/);
+});
