@@ -325,6 +325,7 @@ export class MazeEditorSession implements vscode.Disposable {
       ms: result.ms,
       finalFrame: result.finalFrame,
       model: this.modelName() ?? model,
+      engine: result.engine,
     };
     this.lastResult = summary;
     this._onDidSolve.fire(summary);

@@ -206,6 +206,7 @@ function updateLabels(): void {
     verdict.classList.add(f.correct ? 'ok' : 'bad');
   } else verdict.textContent = '';
   verdict.dataset.correct = summary && showingFinal() ? String(summary.correct) : '';
+  verdict.title = summary?.engine ? `${summary.iterations} iterations in ${Math.round(summary.ms)} ms on ${summary.engine}` : '';
   document.body.dataset.state = busy ? 'solving' : summary ? 'solved' : grid ? 'ready' : 'error';
 
   solveBtn.disabled = busy || !grid;

@@ -31,6 +31,8 @@ export interface SolveSummary {
   /** the final frame at full resolution */
   finalFrame: SolveFrame;
   model: string;
+  /** what thought (SolveResult.engine), shown as the verdict's tooltip */
+  engine?: string;
 }
 
 export type PageIntervention =
