@@ -167,7 +167,7 @@ program
   .option('--iterations <n>', 'a number or auto', 'auto')
   .option('--path <p>', 'dense | sparse | ort | auto', 'auto')
   .option('--tolerance <t>', 'sparse: a tile is recomputed once its neighbourhood changed by more (0 = exact)', num('--tolerance'), 1e-3)
-  .option('--self-tolerance <t>', 'sparse: a tile whose own values moved by more is recomputed (default tolerance/100)', num('--self-tolerance'))
+  .option('--self-tolerance <t>', 'sparse: a tile whose own values moved by more is recomputed (default tolerance/10)', num('--self-tolerance'))
   .option('--tile-size <px>', 'sparse: tile side in pixels', int('--tile-size'), 16)
   .option('--patience <n>', 'auto: compare predictions this many iterations apart', int('--patience'), 100)
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)

@@ -44,7 +44,7 @@ export interface SolveBenchOptions {
   seed?: number;
   /** sparse only: see SparseThinkerOptions.tolerance (default 0 = exact) */
   tolerance?: number;
-  /** sparse only: see SparseThinkerOptions.selfTolerance (default tolerance / 100) */
+  /** sparse only: see SparseThinkerOptions.selfTolerance (default tolerance / 10) */
   selfTolerance?: number;
   path?: SolvePath;
   /** sparse only: which engine runs the tiles (default 'auto' = fastest measured) */
