@@ -22,6 +22,20 @@ export interface TileKernels {
   dispose(): void;
 }
 
+/**
+ * Run `f` in a tidy scope and read its result. The values are read *outside* tf.tidy on purpose: tidy walks its
+ * return value looking for tensors to keep, and a Float32Array is walked element by element — for an 8×42×42×32
+ * batch that scan took ~90 ms against a 9 ms step on the torch backend (found by profiling the tile path).
+ */
+function download(f: () => tf.Tensor): Float32Array {
+  const y = tf.tidy(f);
+  try {
+    return y.dataSync() as Float32Array;
+  } finally {
+    y.dispose();
+  }
+}
+
 /** Kernels that call the DTNet itself through tfjs: the reference implementation, and the wasm fallback. */
 export function tfjsKernels(net: DTNet): TileKernels {
   const { width, inChannels } = net.arch;
@@ -30,14 +44,14 @@ export function tfjsKernels(net: DTNet): TileKernels {
     name: `tfjs-${tf.getBackend()}`,
     threads: 1,
     async project(x, n, h, w) {
-      return tf.tidy(() => net.project(t4(x, n, h, w, inChannels)).dataSync() as Float32Array);
+      return download(() => net.project(t4(x, n, h, w, inChannels)));
     },
     async step(thought, x, n, h, w) {
       // Iteration index 0: tied nets use the same weights at every iteration.
-      return tf.tidy(() => net.step(t4(thought, n, h, w, width), t4(x, n, h, w, inChannels), 0).dataSync() as Float32Array);
+      return download(() => net.step(t4(thought, n, h, w, width), t4(x, n, h, w, inChannels), 0));
     },
     async head(thought, n, h, w) {
-      return tf.tidy(() => net.head(t4(thought, n, h, w, width)).dataSync() as Float32Array);
+      return download(() => net.head(t4(thought, n, h, w, width)));
     },
     dispose() {
       /* the net belongs to the caller */
