@@ -198,13 +198,17 @@ export interface SolveSessionOptions {
   /** clock for the frame throttle (tests) */
   now?: () => number;
   /**
-   * How a maze thinks (issue #4). 'auto' (default): on the sparse tile thinker when the engine's tfjs backend is not
-   * native (wasm, cpu), a faster engine than tfjs exists for tiles (onnxruntime-node; pickKernels measures) and the
-   * image has at least `tileMinPixels` pixels; else on tfjs tensors. 'dense': always tfjs tensors. 'tiles': always tiles, on the fastest kernels (tfjs included).
-   * Only 2-D nets with tied weights can use tiles; everything else is dense whatever this says.
+   * How a maze thinks (issue #4). 'auto' (default): on the sparse tile thinker when the image has at least
+   * `tileMinPixels` pixels and a fast engine for tiles exists (pickKernels measures: onnxruntime-node, or tfjs on a
+   * native backend), else on tfjs tensors. 'dense': always tfjs tensors. 'tiles': always tiles, on the fastest
+   * kernels (tfjs-wasm included). Only 2-D nets with tied weights can use tiles; everything else is dense.
    */
   thinking?: 'auto' | 'dense' | 'tiles';
-  /** smallest image (pixels) that 'auto' sends to the tile thinker (default 64×64: smaller ones are fast anyway) */
+  /**
+   * Smallest image (pixels) that 'auto' sends to the tile thinker. Default: 64×64 on wasm/cpu (dense wasm is 4×
+   * slower than tiles on ORT at 124×124 px); 256×256 on a native backend, whose dense convolutions win while most of
+   * the image is busy (124×124 px: 14.5 ms/iteration dense vs ~19 tiles) and lose on big mazes (408×408: ~124 vs 85).
+   */
   tileMinPixels?: number;
   /** tile size and tolerance of the tile thinker (defaults as `bench solve`: 16 px, 1e-3) */
   tiles?: TileThinkingOptions;
@@ -214,7 +218,8 @@ export interface SolveSessionOptions {
 
 export const DEFAULT_FRAME_BUDGET = 0.1;
 export const DEFAULT_TILE_MIN_PIXELS = 64 * 64;
-/** tfjs backends whose dense convolutions are native code: 'auto' keeps tensors there (see tileKernels) */
+export const DEFAULT_NATIVE_TILE_MIN_PIXELS = 256 * 256;
+/** tfjs backends whose convolutions are native code (see tileMinPixels) */
 const NATIVE_BACKENDS = new Set(['torch', 'tensorflow']);
 
 interface RunOptions {
@@ -352,7 +357,9 @@ export class SolveSession {
     const mode = this.options.thinking ?? 'auto';
     const pixels = input.spatial.reduce((a, b) => a * b, 1);
     const tileable = mode !== 'dense' && input.spatial.length === 2 && this.model.arch.dims === 2 && this.model.depth === Infinity;
-    const wanted = tileable && (mode === 'tiles' || pixels >= (this.options.tileMinPixels ?? DEFAULT_TILE_MIN_PIXELS));
+    const native = NATIVE_BACKENDS.has(tf.getBackend());
+    const minPixels = this.options.tileMinPixels ?? (native ? DEFAULT_NATIVE_TILE_MIN_PIXELS : DEFAULT_TILE_MIN_PIXELS);
+    const wanted = tileable && (mode === 'tiles' || pixels >= minPixels);
     const kernels = wanted ? await this.tileKernels(mode) : undefined;
     if (!kernels) return new TensorThinking(this.model, tin, this.iterationCount, thought);
     try {
@@ -362,20 +369,15 @@ export class SolveSession {
     }
   }
 
-  /** The session's tile kernels, picked once: undefined when 'auto' finds nothing faster than tfjs tensors. */
+  /** The session's tile kernels, picked once: undefined when 'auto' finds nothing worth tiling with. */
   private tileKernels(mode: 'auto' | 'tiles'): Promise<TileKernels | undefined> {
     this.kernels ??= (async () => {
       const log = this.options.log ?? (() => undefined);
-      // A native tfjs backend (libtorch, tfjs-node) thinks densely at least as fast as tiles on ORT: measured with
-      // `bench session --size 59`, 14.5 ms/iteration dense on libtorch vs 20.8 on tiles (tfjs-wasm: 78).
-      if (mode === 'auto' && NATIVE_BACKENDS.has(tf.getBackend())) {
-        log(`solve session ${this.id}: thinking on tfjs-${tf.getBackend()} tensors (a native backend: dense is as fast as tiles)`);
-        return undefined;
-      }
       try {
         const { kernels } = await pickKernels(this.model, { engine: 'auto', log });
-        // tfjs kernels through tiles are slower than one dense tfjs call on the whole image: 'auto' keeps tensors.
-        if (mode === 'auto' && !kernels.name.startsWith('onnxruntime')) {
+        // tfjs-wasm costs the same per pixel through tiles as densely (51 ms for 8×42×42 px, 53 for 124×124), and
+        // tiles add halos: on wasm, only onnxruntime-node makes tiles worth it.
+        if (mode === 'auto' && !kernels.name.startsWith('onnxruntime') && !NATIVE_BACKENDS.has(tf.getBackend())) {
           kernels.dispose();
           log(`solve session ${this.id}: thinking on tfjs tensors (no engine faster than tfjs for tiles)`);
           return undefined;
