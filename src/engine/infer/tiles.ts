@@ -81,45 +81,51 @@ export class TileGrid {
 
   /**
    * Plan the work for a set of tiles as units: a unit is a rectangle computed as one patch (rect ± halo), whose
-   * output is written back for all of `tiles`. Tiles are grouped into blocks of `block`×`block` tiles; where
-   * computing the whole block costs no more pixels than computing its requested tiles one by one (each with its own
-   * halo), the block is one unit — so a mostly-active image costs about what the dense computation costs, not
-   * (tile + 2·halo)²/tile² times it. Otherwise each requested tile is a unit.
+   * output is written back for all of `tiles`. The grid is cut into blocks of `block`×`block` tiles and each block is
+   * planned as a quadtree: a square of tiles is computed whole where that costs no more pixels than the best plan
+   * for its four quarters (down to single tiles, each with its own halo). So a mostly-active image costs about what
+   * the dense computation costs, not (tile + 2·halo)²/tile² times it, and a cluster of active tiles (the front of a
+   * growing path) shares one halo instead of paying one per tile.
    */
   planUnits(tiles: Iterable<number>, halo: number, block: number): Unit[] {
-    const bcols = Math.ceil(this.cols / block);
-    const perBlock = new Map<number, number[]>();
-    for (const t of tiles) {
-      const i = Math.floor(t / this.cols);
-      const j = t - i * this.cols;
-      const b = Math.floor(i / block) * bcols + Math.floor(j / block);
-      let l = perBlock.get(b);
-      if (!l) perBlock.set(b, (l = []));
-      l.push(t);
-    }
-    const area = (r: Rect) => (r.y1 - r.y0) * (r.x1 - r.x0);
+    const requested = new Set(tiles);
     const units: Unit[] = [];
-    for (const [b, requested] of perBlock) {
-      const bi = Math.floor(b / bcols);
-      const bj = b - bi * bcols;
-      const i0 = bi * block;
-      const j0 = bj * block;
-      const i1 = Math.min(this.rows, i0 + block);
-      const j1 = Math.min(this.cols, j0 + block);
-      const first = this.tile(i0 * this.cols + j0);
-      const last = this.tile((i1 - 1) * this.cols + (j1 - 1));
-      const rect = { y0: first.y0, y1: last.y1, x0: first.x0, x1: last.x1 };
-      let fineCost = 0;
-      for (const t of requested) fineCost += area(this.patch(t, halo));
-      if (requested.length > 1 && area(this.dilate(rect, halo)) <= fineCost) {
-        const all: number[] = [];
-        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) all.push(i * this.cols + j);
-        units.push({ rect, tiles: all });
-      } else {
-        for (const t of requested) units.push({ rect: this.tile(t), tiles: [t] });
+    for (let i0 = 0; i0 < this.rows; i0 += block) {
+      for (let j0 = 0; j0 < this.cols; j0 += block) {
+        units.push(...this.planRange(i0, Math.min(this.rows, i0 + block), j0, Math.min(this.cols, j0 + block), requested, halo).units);
       }
     }
     return units;
+  }
+
+  /** Cheapest plan (in pixels computed) for the requested tiles in tile rows [i0, i1) × columns [j0, j1). */
+  private planRange(i0: number, i1: number, j0: number, j1: number, requested: Set<number>, halo: number): { cost: number; units: Unit[] } {
+    const inside: number[] = [];
+    for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) if (requested.has(i * this.cols + j)) inside.push(i * this.cols + j);
+    if (inside.length === 0) return { cost: 0, units: [] };
+    const area = (r: Rect) => (r.y1 - r.y0) * (r.x1 - r.x0);
+    if (inside.length === 1) return { cost: area(this.patch(inside[0], halo)), units: [{ rect: this.tile(inside[0]), tiles: inside }] };
+    // Quarters (halves when one side is a single tile): each planned on its own.
+    const im = i0 + Math.ceil((i1 - i0) / 2);
+    const jm = j0 + Math.ceil((j1 - j0) / 2);
+    let cost = 0;
+    const parts: Unit[] = [];
+    for (const [a0, a1] of [[i0, im], [im, i1]]) {
+      for (const [b0, b1] of [[j0, jm], [jm, j1]]) {
+        if (a0 >= a1 || b0 >= b1) continue;
+        const sub = this.planRange(a0, a1, b0, b1, requested, halo);
+        cost += sub.cost;
+        parts.push(...sub.units);
+      }
+    }
+    const first = this.tile(i0 * this.cols + j0);
+    const last = this.tile((i1 - 1) * this.cols + (j1 - 1));
+    const rect = { y0: first.y0, y1: last.y1, x0: first.x0, x1: last.x1 };
+    const whole = area(this.dilate(rect, halo));
+    if (whole > cost) return { cost, units: parts };
+    const all: number[] = [];
+    for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) all.push(i * this.cols + j);
+    return { cost: whole, units: [{ rect, tiles: all }] };
   }
 }
 

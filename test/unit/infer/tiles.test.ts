@@ -111,3 +111,27 @@ test('planUnits computes a block whole only where that costs fewer pixels than i
   const covered = g.planUnits(some, halo, 4).flatMap((u) => u.tiles);
   for (const t of some) assert.equal(covered.filter((c) => c === t).length, 1);
 });
+
+test('planUnits plans each block as a quadtree: a cluster of active tiles shares one halo; never costlier than tile by tile', () => {
+  const g = new TileGrid(128, 128, 16); // 8×8 tiles of 16 px, one 8×8 block
+  const halo = 5;
+  const area = (r: { y0: number; y1: number; x0: number; x1: number }) => (r.y1 - r.y0) * (r.x1 - r.x0);
+  const cost = (units: { rect: { y0: number; y1: number; x0: number; x1: number } }[]) => units.reduce((a, u) => a + area(g.dilate(u.rect, halo)), 0);
+  // a 2×2 cluster inside the block: one 42×42 patch (1,764 px) instead of four 26×26 (2,704 px)
+  const cluster = [2 * 8 + 2, 2 * 8 + 3, 3 * 8 + 2, 3 * 8 + 3];
+  const units = g.planUnits(cluster, halo, 8);
+  assert.deepEqual(units, [{ rect: { y0: 32, y1: 64, x0: 32, x1: 64 }, tiles: cluster }]);
+  // random sets: every requested tile exactly once, and no dearer than one patch per tile or the whole block
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let k = 0; k < 200; k++) {
+    const p = rand();
+    const some = Array.from({ length: 64 }, (_, i) => i).filter(() => rand() < p);
+    const plan = g.planUnits(some, halo, 8);
+    const covered = plan.flatMap((u) => u.tiles);
+    for (const t of some) assert.equal(covered.filter((c) => c === t).length, 1, `tile ${t} covered once`);
+    const oneByOne = some.reduce((a, t) => a + area(g.patch(t, halo)), 0);
+    assert.ok(cost(plan) <= oneByOne, `plan ${cost(plan)} px > tile by tile ${oneByOne} px`);
+    if (some.length > 0) assert.ok(cost(plan) <= area(g.dilate({ y0: 0, y1: 128, x0: 0, x1: 128 }, halo)), 'no dearer than the whole block');
+  }
+});
