@@ -183,7 +183,7 @@ program
   .requiredOption('--size <n>', 'maze size', int('--size'))
   .option('--model <spec>', 'model', 'mazes')
   .option('--iterations <n>', 'a number or auto', 'auto')
-  .option('--thinking <t>', 'auto | dense | tiles (auto: tiles on onnxruntime-node for images of 64×64 px and more)', 'auto')
+  .option('--thinking <t>', 'auto | dense | tiles (auto: tiles from 64×64 px with onnxruntime-node on wasm, from 256×256 px on a native backend)', 'auto')
   .option('--fps <f>', 'frames per second streamed (the editor: 30)', num('--fps'), 30)
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
   .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))

@@ -21,9 +21,7 @@ import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
 import { ortKernels } from '../infer/ortBackend';
 import { loadModel } from '../checkpoint';
 import type { TileKernels } from '../infer/tileKernels';
-import { SettledRule } from '../eval/halting';
-
-export { SettledRule };
+import { SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule } from '../eval/halting';
 
 /** 'auto' = 'sparse' (which itself picks the fastest engine for its tiles) */
 export type SolvePath = 'dense' | 'sparse' | 'ort' | 'auto';
@@ -141,13 +139,13 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   const fixed = opts.iterations === 'auto' ? undefined : opts.iterations;
   if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1)) throw new RangeError(`iterations must be a positive integer or 'auto', got ${opts.iterations}`);
   const maxIterations = fixed ?? opts.maxIterations ?? 25_000;
-  const patience = opts.patience ?? 100;
+  const patience = opts.patience ?? SETTLED_PATIENCE;
   const headEvery = Math.max(1, opts.headEvery ?? 1);
 
   const grid = generateMaze(opts.size, seed);
   const enc = mazeProblem.encode(grid);
   const [H, W] = enc.spatial;
-  const settled = new SettledRule(opts.flickerPixels ?? Math.floor(1e-4 * H * W));
+  const settled = new SettledRule(opts.flickerPixels ?? Math.floor(SETTLED_FLICKER * H * W));
 
   const spec = opts.modelSpec ?? 'random';
   let net: DTNet;

@@ -115,13 +115,19 @@ export interface BenchSolveCliOptions {
   headEvery?: number;
 }
 
+/** `--iterations`: a positive integer or 'auto'. */
+function parseIterations(value: string): number | 'auto' {
+  const iterations = value === 'auto' ? 'auto' : Number(value);
+  if (iterations !== 'auto' && (!Number.isInteger(iterations) || iterations < 1)) {
+    throw new Error(`--iterations: expected a positive integer or auto, got "${value}"`);
+  }
+  return iterations;
+}
+
 export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promise<void> {
   // The solve benchmark lives with the sparse thinker (src/engine/bench/solveBench.ts).
   const { benchSolve, formatSolveBench, SOLVE_PATHS } = await import('../bench/solveBench');
-  const iterations = o.iterations === 'auto' ? 'auto' : Number(o.iterations);
-  if (iterations !== 'auto' && (!Number.isInteger(iterations) || iterations < 1)) {
-    throw new Error(`--iterations: expected a positive integer or auto, got "${o.iterations}"`);
-  }
+  const iterations = parseIterations(o.iterations);
   if (!(SOLVE_PATHS as readonly string[]).includes(o.path)) throw new Error(`--path: expected one of ${SOLVE_PATHS.join(', ')}, got "${o.path}"`);
   const r = await benchSolve({
     size: o.size,
@@ -155,10 +161,7 @@ export interface BenchSessionCliOptions {
 
 export async function runBenchSession(out: Output, o: BenchSessionCliOptions): Promise<void> {
   const { benchSession, formatSessionBench } = await import('../bench/sessionBench');
-  const iterations = o.iterations === 'auto' ? 'auto' : Number(o.iterations);
-  if (iterations !== 'auto' && (!Number.isInteger(iterations) || iterations < 1)) {
-    throw new Error(`--iterations: expected a positive integer or auto, got "${o.iterations}"`);
-  }
+  const iterations = parseIterations(o.iterations);
   if (!['auto', 'dense', 'tiles'].includes(o.thinking)) throw new Error(`--thinking: expected auto, dense or tiles, got "${o.thinking}"`);
   if (!(o.fps > 0)) throw new Error(`--fps: expected a positive number, got ${o.fps}`);
   const r = await benchSession({

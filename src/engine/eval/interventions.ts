@@ -67,8 +67,13 @@ export function perturbThought(thought: tf.Tensor, mode: PerturbMode, strength: 
  * fully convolutional, so any size *could* be solved, but a thought only means something for the grid it grew on.)
  */
 export function checkSwapCompatible(thought: tf.Tensor, x: tf.Tensor): void {
-  const ts = thought.shape.slice(0, -1);
-  const xs = x.shape.slice(0, -1);
+  checkSwapShapes(thought.shape, x.shape);
+}
+
+/** checkSwapCompatible on shapes: thought [N,...,W] and input [N,...,C]. */
+export function checkSwapShapes(thoughtShape: readonly number[], xShape: readonly number[]): void {
+  const ts = thoughtShape.slice(0, -1);
+  const xs = xShape.slice(0, -1);
   if (ts.length !== xs.length || ts.some((d, i) => d !== xs[i])) {
     throw new RangeError(
       `cannot swap the input: the new input is [${xs.slice(1).join('×')}] but the current thought is for ` +

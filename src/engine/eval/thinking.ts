@@ -16,7 +16,7 @@ import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { SparseThinker } from '../infer/sparseThinker';
 import type { TileKernels } from '../infer/tileKernels';
-import { checkSwapCompatible } from './interventions';
+import { checkSwapCompatible, checkSwapShapes } from './interventions';
 
 export interface ThinkingStep {
   /** nothing changed beyond the tolerance: thinking longer cannot change the prediction (tile path only) */
@@ -129,13 +129,7 @@ export class TileThinking implements Thinking {
     [this.h, this.w] = input.spatial;
     let initialThought: Float32Array | undefined;
     if (thought) {
-      const [n, h, w] = thought.shape;
-      if (thought.rank !== 4 || n !== 1 || h !== this.h || w !== this.w) {
-        throw new RangeError(
-          `cannot swap the input: the new input is [${this.h}×${this.w}] but the current thought is for ` +
-            `[${thought.shape.slice(1, -1).join('×')}]; a swapped input must keep the size (edit the maze instead of resizing it)`,
-        );
-      }
+      checkSwapShapes(thought.shape, [1, this.h, this.w, input.inChannels]);
       initialThought = thought.dataSync() as Float32Array;
     }
     const tileSize = opts.tileSize ?? DEFAULT_TILE_SIZE;

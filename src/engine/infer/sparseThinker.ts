@@ -45,8 +45,9 @@ export interface SparseThinkerOptions {
   tolerance?: number;
   /**
    * A tile whose own values moved by more than this at its last computation is computed again, however little its
-   * neighbourhood changed (default tolerance / 10; was / 100 until the 201×201 measurements in the README showed it cost 1.4× for the same answer). Without it, a tile still converging — or a small perturbation
-   * that the net would amplify, such as the tip of a growing path — could freeze below `tolerance` for good.
+   * neighbourhood changed (default tolerance / 10; / 100 cost 1.4× for the same answer on 201×201, see README).
+   * Without it, a tile still converging — or a small perturbation that the net would amplify, such as the tip of a
+   * growing path — could freeze below `tolerance` for good.
    */
   selfTolerance?: number;
   /** upper bound on pixels per kernel call (patch area × tiles), to bound scratch memory; default 2^17 */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/engine/tf';
-import { benchSolve, formatSolveBench, SettledRule } from '../../../src/engine/bench/solveBench';
+import { benchSolve, formatSolveBench } from '../../../src/engine/bench/solveBench';
+import { SettledRule } from '../../../src/engine/eval/halting';
 import { generateMaze } from '../../../src/engine/data/mazes';
 import { mazeProblem } from '../../../src/shared/problems/maze';
 

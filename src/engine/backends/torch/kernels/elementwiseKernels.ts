@@ -11,6 +11,8 @@ import { kernel, listInputs } from './kernel';
 const SAME_DTYPE = new Set(['Abs', 'Neg', 'Relu', 'Relu6', 'Square', 'Sign', 'Floor', 'Ceil', 'Round', 'ZerosLike', 'OnesLike']);
 const BOOL_OUT = new Set(['IsFinite', 'IsInf', 'IsNan', 'LogicalNot', 'Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr']);
 const FLOAT_OUT = new Set(['RealDiv', 'Atan2', 'EluGrad', 'DtReluGrad']);
+/** Binary ops whose tfjs inputs are not named (a, b). DtReluGrad is ours (reluGrad.ts). */
+const INPUT_NAMES: Record<string, [string, string]> = { Prelu: ['x', 'alpha'], EluGrad: ['dy', 'y'], DtReluGrad: ['dy', 'x'] };
 
 function unaryDtype(name: string, x: DataType): DataType {
   if (BOOL_OUT.has(name)) return 'bool';
@@ -41,8 +43,7 @@ export function elementwiseKernels(addon: TorchAddon): KernelConfig[] {
     kernel('LeakyRelu', ({ x }, attrs, b) => b.output(addon.unaryScalar(leaky, b.nid(x), attrs.alpha as number, dtypeCode(x.dtype)), x.shape, x.dtype)),
   );
   addon.binaryOps.forEach((name, op) => {
-    // Prelu, EluGrad and our DtReluGrad name their inputs differently from (a, b).
-    const [ka, kb] = name === 'Prelu' ? ['x', 'alpha'] : name === 'EluGrad' ? ['dy', 'y'] : name === 'DtReluGrad' ? ['dy', 'x'] : ['a', 'b'];
+    const [ka, kb] = INPUT_NAMES[name] ?? ['a', 'b'];
     configs.push(
       kernel(name, (inputs, _attrs, b) => {
         const x = inputs[ka];
