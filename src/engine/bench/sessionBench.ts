@@ -24,6 +24,9 @@ export interface SessionBenchOptions {
   /** frames per second streamed (default 30, the editor's) */
   fps?: number;
   log?: (line: string) => void;
+  /** a line every `progressMs` (default 5 s) while thinking: iteration reached and elapsed time */
+  onProgress?: (line: string) => void;
+  progressMs?: number;
 }
 
 export interface SessionBenchResult {
@@ -50,9 +53,17 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
     const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
     const fps = o.fps ?? 30;
     let frames = 0;
+    const t0 = performance.now();
+    let lastProgress = 0;
     const r = await session.solve(
       { sessionId: 'bench', model: o.modelSpec ?? 'mazes', input: { problem: 'mazes', text: serializeMaze(grid) }, iterations: o.iterations, maxFps: fps },
-      () => frames++,
+      (frame) => {
+        frames++;
+        const now = performance.now() - t0;
+        if (!o.onProgress || now - lastProgress < (o.progressMs ?? 5000)) return;
+        lastProgress = now;
+        o.onProgress(`iteration ${frame.iteration}: ${((1000 * frame.iteration) / now).toFixed(1)} it/s, ${(now / 1000).toFixed(0)} s`);
+      },
     );
     session.dispose();
     const { height: h, width: w } = mazeImageSize(grid);

@@ -173,6 +173,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
     thinking: o.thinking as 'auto' | 'dense' | 'tiles',
     fps: o.fps,
     log: out.json ? undefined : (m: string) => out.info(m),
+    onProgress: out.json ? undefined : (m: string) => out.info(m),
   });
   out.record(r as object, formatSessionBench(r));
 }

@@ -21,7 +21,9 @@ test('bench session solves a 27×27 maze with the bundled model, on tiles where 
   assert.equal(r.tensorLeak, 0);
   // 60×60 px is below the 64×64 tile threshold: dense, whatever is installed
   assert.match(r.engine, /^tfjs-wasm/);
-  const big = await benchSession({ size: 29, seed: 3, iterations: 40, fps: 1e-3 });
+  const progress: string[] = [];
+  const big = await benchSession({ size: 29, seed: 3, iterations: 40, fps: 1e-3, onProgress: (l) => progress.push(l), progressMs: 0 });
+  assert.ok(progress.length >= 1 && progress.every((l) => /^iteration \d+: [\d.]+ it\/s, \d+ s$/.test(l)), progress.join(' | '));
   if (loadOrt().ort) assert.match(big.engine, /onnxruntime-node.*tiles/);
   assert.equal(big.iterations, 40);
   assert.equal(big.frames, 2, 'first and last frame only at 0.001 fps');
