@@ -35,8 +35,10 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
 }
 
 // read(id) → a new Float32Array / Int32Array / Uint8Array (bool) with the values in row-major order.
+// A bfloat16 tensor (reduced-precision inference, conv.cc) is read as float32: tfjs knows it as float32.
 Napi::Value Read(const Napi::CallbackInfo& info) {
-  at::Tensor t = Arg(info, 0).contiguous();
+  at::Tensor t = Arg(info, 0);
+  t = (t.scalar_type() == at::kBFloat16 ? t.to(at::kFloat) : t).contiguous();
   size_t n = static_cast<size_t>(t.numel());
   size_t bytes = n * t.element_size();
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), bytes);
@@ -78,7 +80,8 @@ Napi::Value Shape(const Napi::CallbackInfo& info) {
 
 Napi::Value DType(const Napi::CallbackInfo& info) {
   switch (Arg(info, 0).scalar_type()) {
-    case at::kFloat: return Napi::Number::New(info.Env(), 0);
+    case at::kFloat:
+    case at::kBFloat16: return Napi::Number::New(info.Env(), 0);  // tfjs float32 (see read)
     case at::kInt: return Napi::Number::New(info.Env(), 1);
     case at::kBool: return Napi::Number::New(info.Env(), 2);
     default: return Napi::Number::New(info.Env(), -1);

@@ -53,6 +53,9 @@ class Table {
   }
 
   int64_t Live() const { return live_; }
+  // The dtype convolutions compute in for this environment: kFloat, or kBFloat16 while a caller has asked for
+  // reduced-precision inference (setConvPrecision). Per environment, so a training worker never sees it.
+  at::ScalarType conv_dtype = at::kFloat;
   // Logical bytes (numel × element size) of the live tensors; views count in full although they share storage.
   int64_t LogicalBytes() const { return bytes_; }
 
@@ -116,8 +119,11 @@ inline Napi::Value OutMany(const Napi::CallbackInfo& info, const std::vector<at:
 }
 
 // Casts to the dtype tfjs expects for the output (e.g. int64 sums and argmax → int32), a no-op when it matches.
+// bfloat16 passes as float32: it exists only in reduced-precision inference (conv.cc) and is meant to flow through
+// the elementwise ops between convolutions; read() widens it at the edge.
 inline at::Tensor As(const at::Tensor& t, int64_t dtypeCode) {
   at::ScalarType s = ToScalarType(dtypeCode);
+  if (s == at::kFloat && t.scalar_type() == at::kBFloat16) return t;
   return t.scalar_type() == s ? t : t.to(s);
 }
 

@@ -11,6 +11,7 @@ import { mazeImageSize } from '../../shared/problems/maze';
 import { loadModel } from '../checkpoint';
 import { SolveSession } from '../eval/solveSession';
 import { tf } from '../tf';
+import type { PrecisionChoice } from '../infer/precision';
 
 export interface SessionBenchOptions {
   size: number;
@@ -21,6 +22,8 @@ export interface SessionBenchOptions {
   /** cap for 'auto' (default: the session's, from the image size) */
   maxIterations?: number;
   thinking?: 'auto' | 'dense' | 'tiles';
+  /** SolveSessionOptions.precision (default 'auto', as the editor) */
+  precision?: PrecisionChoice;
   /** frames per second streamed (default 30, the editor's) */
   fps?: number;
   log?: (line: string) => void;
@@ -50,7 +53,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
   try {
     if (meta.problem !== 'mazes') throw new Error(`${path}: a ${meta.problem} model cannot solve mazes`);
     const tensorsBefore = tf.memory().numTensors;
-    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
+    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', precision: o.precision ?? 'auto', log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
     const fps = o.fps ?? 30;
     let frames = 0;
     const t0 = performance.now();

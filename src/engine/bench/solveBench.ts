@@ -18,6 +18,7 @@ import { Rng } from '../../shared/rng';
 import { SparseThinker } from '../infer/sparseThinker';
 import { floodFillNet } from '../infer/floodFillNet';
 import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
+import { resolvePrecision, withPrecision, type PrecisionChoice } from '../infer/precision';
 import { ortKernels } from '../infer/ortBackend';
 import { loadModel } from '../checkpoint';
 import type { TileKernels } from '../infer/tileKernels';
@@ -47,6 +48,8 @@ export interface SolveBenchOptions {
   path?: SolvePath;
   /** sparse only: which engine runs the tiles (default 'auto' = fastest measured) */
   engine?: ThinkEngine;
+  /** precision of the tfjs convolutions (default 'float32'; see infer/precision.ts) */
+  precision?: PrecisionChoice;
   tileSize?: number;
   /** sparse only: see SparseThinkerOptions.blockTiles (default 8) */
   blockTiles?: number;
@@ -192,8 +195,9 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
 
   // Engine selection (which may time a few calibration steps) happens before the clock starts.
   let kernels: TileKernels | undefined;
+  const precision = resolvePrecision(opts.precision ?? 'float32');
   if (path === 'ort') kernels = await ortKernels(net);
-  else if (path === 'sparse') kernels = (await pickKernels(net, { engine: opts.engine ?? 'auto', log })).kernels;
+  else if (path === 'sparse') kernels = (await pickKernels(net, { engine: opts.engine ?? 'auto', log, precision })).kernels;
 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -218,12 +222,16 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
   sample(0);
 
   if (path === 'dense') {
-    backend = `tfjs-${backendInfo().name}`;
+    backend = `tfjs-${backendInfo().name}${precision === 'bfloat16' ? ' bfloat16' : ''}`;
     threads = 1;
     log(`dense: ${backend}, ${H}×${W} px, ${modelName}`);
     const x = tf.tensor4d(enc.data, [1, H, W, 3]);
+    // net.think is a generator: its steps run inside next(), so the precision is scoped around each next() call.
+    const steps = net.think(x, maxIterations);
+    const next = () => withPrecision(precision, () => steps.next());
     try {
-      for (const s of net.think(x, maxIterations)) {
+      for (let r = next(); !r.done; r = next()) {
+        const s = r.value;
         iterations = s.iteration;
         activeSum += 1;
         computedSum += 1;
@@ -245,6 +253,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
         }
       }
     } finally {
+      steps.return(); // frees the generator's tensors after a break
       x.dispose();
     }
   } else {

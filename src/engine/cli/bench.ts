@@ -105,6 +105,7 @@ export interface BenchSolveCliOptions {
   iterations: string;
   path: string;
   engine: string;
+  precision: string;
   tolerance?: number;
   selfTolerance?: number;
   tileSize?: number;
@@ -141,6 +142,7 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
     patience: o.patience,
     path: o.path as (typeof SOLVE_PATHS)[number],
     engine: o.engine as never,
+    precision: o.precision as never,
     maxIterations: o.maxIterations,
     maxSeconds: o.maxSeconds,
     headEvery: o.headEvery,
@@ -154,6 +156,7 @@ export interface BenchSessionCliOptions {
   model?: string;
   iterations: string;
   thinking: string;
+  precision: string;
   fps: number;
   seed: number;
   maxIterations?: number;
@@ -171,6 +174,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
     iterations,
     maxIterations: o.maxIterations,
     thinking: o.thinking as 'auto' | 'dense' | 'tiles',
+    precision: o.precision as never,
     fps: o.fps,
     log: out.json ? undefined : (m: string) => out.info(m),
     onProgress: out.json ? undefined : (m: string) => out.info(m),

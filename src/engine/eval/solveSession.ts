@@ -16,6 +16,8 @@
 import { Chess } from 'chess.js';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
+import { resolvePrecision, type PrecisionChoice } from '../infer/precision';
+import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
 import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult } from '../../shared/protocol/engine';
 import type { AnyProblem, ProblemId } from '../../shared/problems/problem';
 import { mazeProblem } from '../../shared/problems/maze';
@@ -212,6 +214,14 @@ export interface SolveSessionOptions {
   tileMinPixels?: number;
   /** tile size and tolerance of the tile thinker (defaults as `bench solve`: 16 px, 1e-3) */
   tiles?: TileThinkingOptions;
+  /**
+   * 'auto' (default): in 'auto' thinking on a native libtorch backend, a maze big enough for tiles starts dense with
+   * bfloat16 convolutions where the CPU has them and hands over to float32 tiles once the front thins
+   * (WarmStartThinking); 'bfloat16': the same, but an error where bfloat16 is unavailable; 'float32': never bfloat16.
+   */
+  precision?: PrecisionChoice;
+  /** when the bfloat16 start hands over to the tiles (see WarmStartOptions) */
+  warmStart?: WarmStartOptions;
   /** one line per engine decision (which kernels, why) */
   log?: (line: string) => void;
 }
@@ -355,6 +365,8 @@ export class SolveSession {
   private async newState(input: LoadedInput, thought?: tf.Tensor): Promise<Thinking> {
     const tin: ThinkingInput = { data: input.data, spatial: input.spatial, inChannels: input.problem.inChannels };
     const mode = this.options.thinking ?? 'auto';
+    // Resolved for every state, so an explicit 'bfloat16' that this machine cannot do fails with the reason.
+    const precision = resolvePrecision(this.options.precision ?? 'auto');
     const pixels = input.spatial.reduce((a, b) => a * b, 1);
     const tileable = mode !== 'dense' && input.spatial.length === 2 && this.model.arch.dims === 2 && this.model.depth === Infinity;
     const native = NATIVE_BACKENDS.has(tf.getBackend());
@@ -362,11 +374,17 @@ export class SolveSession {
     const wanted = tileable && (mode === 'tiles' || pixels >= minPixels);
     const kernels = wanted ? await this.tileKernels(mode) : undefined;
     if (!kernels) return new TensorThinking(this.model, tin, this.iterationCount, thought);
-    try {
-      return new TileThinking(this.model, kernels, tin, this.iterationCount, this.options.tiles, thought);
-    } finally {
-      thought?.dispose();
+    const tiles = (t: tf.Tensor | undefined, iteration: number) => {
+      try {
+        return new TileThinking(this.model, kernels, tin, iteration, this.options.tiles, t);
+      } finally {
+        t?.dispose();
+      }
+    };
+    if (mode === 'auto' && native && precision === 'bfloat16') {
+      return new WarmStartThinking(this.model, tin, this.iterationCount, tiles, this.options.warmStart, thought);
     }
+    return tiles(thought, this.iterationCount);
   }
 
   /** The session's tile kernels, picked once: undefined when 'auto' finds nothing worth tiling with. */

@@ -17,6 +17,7 @@ import type { DTNet } from '../models/dtNet';
 import { SparseThinker } from '../infer/sparseThinker';
 import type { TileKernels } from '../infer/tileKernels';
 import { checkSwapCompatible, checkSwapShapes } from './interventions';
+import { withPrecision, type ThinkingPrecision } from '../infer/precision';
 
 export interface ThinkingStep {
   /** nothing changed beyond the tolerance: thinking longer cannot change the prediction (tile path only) */
@@ -46,20 +47,23 @@ export interface ThinkingInput {
 }
 
 export class TensorThinking implements Thinking {
-  readonly engine = `tfjs-${tf.getBackend()}`;
+  readonly engine: string;
   private readonly x: tf.Tensor;
   private thought: tf.Tensor;
 
   /**
    * `thought` (owned from here on): continue from it instead of projecting the input; it must fit the input's size.
    * `iteration`: iterations already thought (the index untied nets use for their next layer).
+   * `precision`: of the convolutions ('bfloat16': torch backend only, see infer/precision.ts).
    */
   constructor(
     private readonly model: DTNet,
     input: ThinkingInput,
     private iteration: number,
     thought?: tf.Tensor,
+    private readonly precision: ThinkingPrecision = 'float32',
   ) {
+    this.engine = `tfjs-${tf.getBackend()}${precision === 'bfloat16' ? ' bfloat16' : ''}`;
     this.x = tf.tensor(input.data, [1, ...input.spatial, input.inChannels]);
     if (thought) {
       try {
@@ -71,12 +75,17 @@ export class TensorThinking implements Thinking {
       }
       this.thought = thought;
     } else {
-      this.thought = model.project(this.x);
+      this.thought = withPrecision(precision, () => model.project(this.x));
     }
   }
 
+  /** iterations thought so far */
+  get iterations(): number {
+    return this.iteration;
+  }
+
   async step(): Promise<ThinkingStep> {
-    const next = this.model.step(this.thought, this.x, this.iteration);
+    const next = withPrecision(this.precision, () => this.model.step(this.thought, this.x, this.iteration));
     this.thought.dispose();
     this.thought = next;
     this.iteration++;
@@ -84,11 +93,16 @@ export class TensorThinking implements Thinking {
   }
 
   async logits(): Promise<tf.Tensor> {
-    return this.model.head(this.thought);
+    return withPrecision(this.precision, () => this.model.head(this.thought));
   }
 
   thoughtTensor(): tf.Tensor {
     return this.thought.clone();
+  }
+
+  /** The current thought [1, ...spatial, width], not a copy: valid until the next step (see WarmStartThinking). */
+  peekThought(): tf.Tensor {
+    return this.thought;
   }
 
   dispose(): void {

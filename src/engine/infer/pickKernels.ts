@@ -9,6 +9,7 @@
 import type { DTNet } from '../models/dtNet';
 import { ortKernels } from './ortBackend';
 import { tfjsKernels, type TileKernels } from './tileKernels';
+import { resolvePrecision, type PrecisionChoice } from './precision';
 
 export type ThinkEngine = 'auto' | 'tfjs' | 'ort';
 export const THINK_ENGINES: readonly ThinkEngine[] = ['auto', 'tfjs', 'ort'];
@@ -30,14 +31,21 @@ export interface PickOptions {
   /** patches per calibration batch (default 8) */
   batch?: number;
   log?: (line: string) => void;
+  /**
+   * Precision of the tfjs kernels (default 'float32'; 'auto': bfloat16 where available, see precision.ts).
+   * onnxruntime-node always computes in float32.
+   */
+  precision?: PrecisionChoice;
 }
 
 export async function pickKernels(net: DTNet, opts: PickOptions = {}): Promise<PickedKernels> {
   const engine = opts.engine ?? 'auto';
   const log = opts.log ?? (() => undefined);
   if (!THINK_ENGINES.includes(engine)) throw new Error(`unknown thinking engine "${engine}"; expected one of ${THINK_ENGINES.join(', ')}`);
+  const precision = resolvePrecision(opts.precision ?? 'float32');
+  const tfjs = () => tfjsKernels(net, precision);
   if (engine === 'tfjs') {
-    const k = tfjsKernels(net);
+    const k = tfjs();
     const reason = `thinking engine: ${k.name} (requested)`;
     log(reason);
     return { kernels: k, reason, timings: {} };
@@ -49,15 +57,15 @@ export async function pickKernels(net: DTNet, opts: PickOptions = {}): Promise<P
     return { kernels: k, reason, timings: {} };
   }
   // The winner depends on the machine and the net's shape, not its weights: calibrate once per process and shape.
-  const key = `${net.arch.kind}:${net.arch.width}:${net.arch.blocks}:${opts.threads ?? 'all'}`;
+  const key = `${net.arch.kind}:${net.arch.width}:${net.arch.blocks}:${opts.threads ?? 'all'}:${precision}`;
   const known = decided.get(key);
   if (known) {
-    const k = known.engine === 'ort' ? await ortKernels(net, { threads: opts.threads }) : tfjsKernels(net);
+    const k = known.engine === 'ort' ? await ortKernels(net, { threads: opts.threads }) : tfjs();
     const reason = `thinking engine: ${k.name} (${known.reason})`;
     log(reason);
     return { kernels: k, reason, timings: known.timings };
   }
-  const candidates: TileKernels[] = [tfjsKernels(net)];
+  const candidates: TileKernels[] = [tfjs()];
   let ortProblem = '';
   try {
     candidates.unshift(await ortKernels(net, { threads: opts.threads }));

@@ -7,6 +7,7 @@
  */
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
+import { withPrecision, type ThinkingPrecision } from './precision';
 
 export interface TileKernels {
   /** e.g. "tfjs-wasm" or "onnxruntime-node 1.30.0 (cpu, 2 threads)" */
@@ -27,8 +28,8 @@ export interface TileKernels {
  * return value looking for tensors to keep, and a Float32Array is walked element by element — for an 8×42×42×32
  * batch that scan took ~90 ms against a 9 ms step on the torch backend (found by profiling the tile path).
  */
-function download(f: () => tf.Tensor): Float32Array {
-  const y = tf.tidy(f);
+function download(precision: ThinkingPrecision, f: () => tf.Tensor): Float32Array {
+  const y = withPrecision(precision, () => tf.tidy(f));
   try {
     return y.dataSync() as Float32Array;
   } finally {
@@ -36,22 +37,26 @@ function download(f: () => tf.Tensor): Float32Array {
   }
 }
 
-/** Kernels that call the DTNet itself through tfjs: the reference implementation, and the wasm fallback. */
-export function tfjsKernels(net: DTNet): TileKernels {
+/**
+ * Kernels that call the DTNet itself through tfjs: the reference implementation, and the wasm fallback.
+ * `precision` 'bfloat16' (torch backend only, see precision.ts) runs the convolutions in bfloat16.
+ */
+export function tfjsKernels(net: DTNet, precision: ThinkingPrecision = 'float32'): TileKernels {
   const { width, inChannels } = net.arch;
   const t4 = (v: Float32Array, n: number, h: number, w: number, c: number) => tf.tensor4d(v, [n, h, w, c]);
+  const download_ = (f: () => tf.Tensor) => download(precision, f);
   return {
-    name: `tfjs-${tf.getBackend()}`,
+    name: `tfjs-${tf.getBackend()}${precision === 'bfloat16' ? ' bfloat16' : ''}`,
     threads: 1,
     async project(x, n, h, w) {
-      return download(() => net.project(t4(x, n, h, w, inChannels)));
+      return download_(() => net.project(t4(x, n, h, w, inChannels)));
     },
     async step(thought, x, n, h, w) {
       // Iteration index 0: tied nets use the same weights at every iteration.
-      return download(() => net.step(t4(thought, n, h, w, width), t4(x, n, h, w, inChannels), 0));
+      return download_(() => net.step(t4(thought, n, h, w, width), t4(x, n, h, w, inChannels), 0));
     },
     async head(thought, n, h, w) {
-      return download(() => net.head(t4(thought, n, h, w, width)));
+      return download_(() => net.head(t4(thought, n, h, w, width)));
     },
     dispose() {
       /* the net belongs to the caller */

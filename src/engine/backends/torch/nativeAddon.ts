@@ -71,6 +71,11 @@ export interface TorchAddon {
   matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
   /** 0: permuted views (channels-last strides), 1: contiguous NCHW copies, 2: explicit channels-last copies */
   setConvMode(mode: number): void;
+  /**
+   * 0: convolutions compute in float32; 1: in bfloat16 (inference only), keeping bfloat16 outputs that read() widens.
+   * Per thread (environment). Returns the previous setting. Missing from addons built before it existed.
+   */
+  setConvPrecision?(precision: number): number;
 }
 
 export const ADDON_FILE = 'dt_torch.node';
