@@ -186,6 +186,7 @@ program
   .option('--iterations <n>', 'a number or auto', 'auto')
   .option('--thinking <t>', 'auto | dense | tiles (auto: tiles from 64×64 px with onnxruntime-node on wasm, from 256×256 px on a native backend)', 'auto')
   .option('--precision <p>', 'auto | float32 | bfloat16 (auto: on libtorch with AVX512-BF16, big mazes start dense in bfloat16, then float32 tiles)', 'auto')
+  .option('--engine <e>', 'tile kernels: auto | tfjs | ort', 'auto')
   .option('--fps <f>', 'frames per second streamed (the editor: 30)', num('--fps'), 30)
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
   .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))

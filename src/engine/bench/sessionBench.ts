@@ -12,6 +12,7 @@ import { loadModel } from '../checkpoint';
 import { SolveSession } from '../eval/solveSession';
 import { tf } from '../tf';
 import type { PrecisionChoice } from '../infer/precision';
+import type { ThinkEngine } from '../infer/pickKernels';
 
 export interface SessionBenchOptions {
   size: number;
@@ -22,6 +23,8 @@ export interface SessionBenchOptions {
   /** cap for 'auto' (default: the session's, from the image size) */
   maxIterations?: number;
   thinking?: 'auto' | 'dense' | 'tiles';
+  /** SolveSessionOptions.tileEngine (default 'auto') */
+  engine?: ThinkEngine;
   /** SolveSessionOptions.precision (default 'auto', as the editor) */
   precision?: PrecisionChoice;
   /** frames per second streamed (default 30, the editor's) */
@@ -53,7 +56,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
   try {
     if (meta.problem !== 'mazes') throw new Error(`${path}: a ${meta.problem} model cannot solve mazes`);
     const tensorsBefore = tf.memory().numTensors;
-    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', precision: o.precision ?? 'auto', log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
+    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', precision: o.precision ?? 'auto', tileEngine: o.engine, log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
     const fps = o.fps ?? 30;
     let frames = 0;
     const t0 = performance.now();

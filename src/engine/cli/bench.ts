@@ -157,6 +157,7 @@ export interface BenchSessionCliOptions {
   iterations: string;
   thinking: string;
   precision: string;
+  engine: string;
   fps: number;
   seed: number;
   maxIterations?: number;
@@ -175,6 +176,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
     maxIterations: o.maxIterations,
     thinking: o.thinking as 'auto' | 'dense' | 'tiles',
     precision: o.precision as never,
+    engine: o.engine as never,
     fps: o.fps,
     log: out.json ? undefined : (m: string) => out.info(m),
     onProgress: out.json ? undefined : (m: string) => out.info(m),

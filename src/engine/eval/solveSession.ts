@@ -40,7 +40,7 @@ import {
 import { class1Tensor, HaltingMonitor, resolveHaltingOptions, SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule, type HaltingOptions } from './halting';
 import { perturbThought } from './interventions';
 import { TensorThinking, TileThinking, type Thinking, type ThinkingInput, type TileThinkingOptions } from './thinking';
-import { pickKernels } from '../infer/pickKernels';
+import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
 import type { TileKernels } from '../infer/tileKernels';
 
 // ---- inputs --------------------------------------------------------------------------------------------------
@@ -220,6 +220,8 @@ export interface SolveSessionOptions {
    * (WarmStartThinking); 'bfloat16': the same, but an error where bfloat16 is unavailable; 'float32': never bfloat16.
    */
   precision?: PrecisionChoice;
+  /** which kernels run the tiles (default 'auto': pickKernels measures) */
+  tileEngine?: ThinkEngine;
   /** when the bfloat16 start hands over to the tiles (see WarmStartOptions) */
   warmStart?: WarmStartOptions;
   /** one line per engine decision (which kernels, why) */
@@ -392,7 +394,7 @@ export class SolveSession {
     this.kernels ??= (async () => {
       const log = this.options.log ?? (() => undefined);
       try {
-        const { kernels } = await pickKernels(this.model, { engine: 'auto', log });
+        const { kernels } = await pickKernels(this.model, { engine: this.options.tileEngine ?? 'auto', log });
         // tfjs-wasm costs the same per pixel through tiles as densely (51 ms for 8×42×42 px, 53 for 124×124), and
         // tiles add halos: on wasm, only onnxruntime-node makes tiles worth it.
         if (mode === 'auto' && !kernels.name.startsWith('onnxruntime') && !NATIVE_BACKENDS.has(tf.getBackend())) {

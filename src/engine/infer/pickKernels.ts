@@ -26,9 +26,9 @@ export interface PickOptions {
   engine?: ThinkEngine;
   /** ORT threads (default: all cores) */
   threads?: number;
-  /** patch side used for calibration (default 42 = 32-px tile + 2·5 halo) */
+  /** calibrate on one batch of this patch side instead of CALIBRATION_SHAPES */
   patch?: number;
-  /** patches per calibration batch (default 8) */
+  /** patches in that batch (default 8) */
   batch?: number;
   log?: (line: string) => void;
   /**
@@ -37,6 +37,20 @@ export interface PickOptions {
    */
   precision?: PrecisionChoice;
 }
+
+/**
+ * Batches [patches, side] timed for 'auto': what the sparse thinker runs — mostly single 16-px tiles with their
+ * 5-px halo (26 px), some quadtree blocks (42, 74 px) and batches of them. One big batch alone misleads: tfjs on
+ * libtorch wins 8×42×42 (9.7 vs 10.6 ms) but loses 1×26×26 (1.6 vs 0.6 ms: ~20 kernel calls of fixed cost per
+ * step), and a 201×201 solve took 282 s on it against 191 s on onnxruntime-node.
+ */
+export const CALIBRATION_SHAPES: [number, number][] = [
+  [8, 42],
+  [4, 26],
+  [1, 26],
+  [1, 26],
+  [1, 74],
+];
 
 export async function pickKernels(net: DTNet, opts: PickOptions = {}): Promise<PickedKernels> {
   const engine = opts.engine ?? 'auto';
@@ -73,28 +87,31 @@ export async function pickKernels(net: DTNet, opts: PickOptions = {}): Promise<P
     ortProblem = ` (${(e as Error).message})`;
   }
   const timings: Record<string, number> = {};
-  const p = opts.patch ?? 42;
-  const n = opts.batch ?? 8;
+  const shapes: [number, number][] = opts.patch !== undefined || opts.batch !== undefined ? [[opts.batch ?? 8, opts.patch ?? 42]] : CALIBRATION_SHAPES;
   const { width, inChannels } = net.arch;
-  const x = new Float32Array(n * p * p * inChannels).map((_, i) => ((i * 2654435761) >>> 0) / 2 ** 32);
-  const t = new Float32Array(n * p * p * width).map((_, i) => ((i * 40503) % 1000) / 1000);
   let best: TileKernels | undefined;
   for (const k of candidates) {
-    await k.step(t, x, n, p, p); // warm-up: first calls build kernels and arenas
-    let ms = Infinity;
-    for (let rep = 0; rep < 3; rep++) {
-      const t0 = performance.now();
-      await k.step(t, x, n, p, p);
-      ms = Math.min(ms, performance.now() - t0);
+    let total = 0;
+    for (const [n, p] of shapes) {
+      const x = new Float32Array(n * p * p * inChannels).map((_, i) => ((i * 2654435761) >>> 0) / 2 ** 32);
+      const t = new Float32Array(n * p * p * width).map((_, i) => ((i * 40503) % 1000) / 1000);
+      await k.step(t, x, n, p, p); // warm-up: first calls build kernels and arenas
+      let ms = Infinity;
+      for (let rep = 0; rep < 3; rep++) {
+        const t0 = performance.now();
+        await k.step(t, x, n, p, p);
+        ms = Math.min(ms, performance.now() - t0);
+      }
+      total += ms;
     }
-    timings[k.name] = ms;
-    if (!best || ms < timings[best.name]) best = k;
+    timings[k.name] = total;
+    if (!best || total < timings[best.name]) best = k;
   }
   for (const k of candidates) if (k !== best) k.dispose();
   const reason =
     `thinking engine: ${best!.name}, fastest of ` +
     Object.entries(timings).map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(', ') +
-    ` per ${n}×${p}×${p} step${ortProblem}`;
+    ` for steps on ${shapes.map(([n, p]) => `${n}×${p}×${p}`).join(' + ')} px${ortProblem}`;
   log(reason);
   decided.set(key, { engine: best!.name.startsWith('onnxruntime') ? 'ort' : 'tfjs', reason: 'measured earlier in this process', timings });
   return { kernels: best!, reason, timings };
