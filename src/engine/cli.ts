@@ -190,6 +190,7 @@ program
   .option('--fps <f>', 'frames per second streamed (the editor: 30)', num('--fps'), 30)
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
   .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))
+  .option('--max-seconds <s>', 'stop thinking after this many seconds (as the editor\'s Stop) and report what was reached', num('--max-seconds'))
   .action(action(true, (out, opts) => runBenchSession(out, opts as never)));
 
 /** `bench solve …` → `bench-solve …`, `bench session …` → `bench-session …` (see above). */

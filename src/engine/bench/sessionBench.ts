@@ -27,6 +27,8 @@ export interface SessionBenchOptions {
   engine?: ThinkEngine;
   /** SolveSessionOptions.precision (default 'auto', as the editor) */
   precision?: PrecisionChoice;
+  /** stop thinking after this many seconds (as the editor's Stop) and report what was reached */
+  maxSeconds?: number;
   /** frames per second streamed (default 30, the editor's) */
   fps?: number;
   log?: (line: string) => void;
@@ -46,6 +48,8 @@ export interface SessionBenchResult {
   fps: number;
   frames: number;
   correctVsBFS: boolean;
+  /** stopped by maxSeconds before halting */
+  stopped: boolean;
   peakRssMB: number;
   tensorLeak: number;
 }
@@ -61,6 +65,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
     let frames = 0;
     const t0 = performance.now();
     let lastProgress = 0;
+    const token = o.maxSeconds === undefined ? undefined : AbortSignal.timeout(1000 * o.maxSeconds);
     const r = await session.solve(
       { sessionId: 'bench', model: o.modelSpec ?? 'mazes', input: { problem: 'mazes', text: serializeMaze(grid) }, iterations: o.iterations, maxFps: fps },
       (frame) => {
@@ -70,6 +75,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
         lastProgress = now;
         o.onProgress(`iteration ${frame.iteration}: ${((1000 * frame.iteration) / now).toFixed(1)} it/s, ${(now / 1000).toFixed(0)} s`);
       },
+      token,
     );
     session.dispose();
     const { height: h, width: w } = mazeImageSize(grid);
@@ -84,6 +90,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
       fps,
       frames,
       correctVsBFS: r.correct,
+      stopped: r.cancelled,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       tensorLeak: tf.memory().numTensors - tensorsBefore,
     };
@@ -95,7 +102,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
 export function formatSessionBench(r: SessionBenchResult): string {
   return [
     `maze ${r.size}×${r.size} (${r.image[0]}×${r.image[1]} px) solved as the editor does, on ${r.engine}`,
-    `${r.iterations} iterations${r.haltedAt !== undefined ? ` (auto halted at ${r.haltedAt})` : ''} in ${(r.ms / 1000).toFixed(2)} s: ` +
+    `${r.iterations} iterations${r.haltedAt !== undefined ? ` (auto halted at ${r.haltedAt})` : ''}${r.stopped ? ' (stopped: --max-seconds)' : ''} in ${(r.ms / 1000).toFixed(2)} s: ` +
       `${r.msPerIteration.toFixed(2)} ms/iteration; ${r.frames} frames streamed (at most ${r.fps}/s)`,
     `correct vs BFS: ${r.correctVsBFS}; peak rss ${r.peakRssMB} MB; tensor leak ${r.tensorLeak}`,
   ].join('\n');

@@ -159,6 +159,7 @@ export interface BenchSessionCliOptions {
   precision: string;
   engine: string;
   fps: number;
+  maxSeconds?: number;
   seed: number;
   maxIterations?: number;
 }
@@ -178,6 +179,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
     precision: o.precision as never,
     engine: o.engine as never,
     fps: o.fps,
+    maxSeconds: o.maxSeconds,
     log: out.json ? undefined : (m: string) => out.info(m),
     onProgress: out.json ? undefined : (m: string) => out.info(m),
   });

@@ -4,7 +4,7 @@
  *
  * Why: in the first few hundred iterations on a big maze most of the image changes, so the sparse thinker computes
  * nearly every tile plus its halo (~200 ms per iteration on 408×408 px with onnxruntime-node, 2 threads), while one
- * dense iteration with bfloat16 convolutions on libtorch costs ~45 ms. Later only a thin front moves and float32
+ * dense iteration with bfloat16 convolutions on libtorch costs ~57 ms with the editor's frames. Later only a thin front moves and float32
  * tiles win. bfloat16 cannot drive the tile thinker itself: its rounding keeps every tile jittering by an ulp or two
  * (on a 201×201 maze at iteration 600 the median tile's max |s(t) − s(t−2)| is 0.016, against the thinker's
  * tolerance of 1e-3), so no tile would ever be skipped. Float32 contracts that jitter away within ~20 iterations of
@@ -18,7 +18,7 @@
  *
  * Defaults measured with `bench session --size 201 --seed 3164601259` (libtorch backend, 2 threads): switching when
  * < 1 % of the tiles moved (iteration 660): 111 s; < 0.5 % (840): 114 s; < 0.3 % (1,540): 126 s; float32 tiles
- * from the start: 148 s. Twenty dense float32 iterations before the hand-over (to damp the jitter first) did not help
+ * from the start: 168 s in the same hour (148 s the day before). Twenty dense float32 iterations before the hand-over (to damp the jitter first) did not help
  * (114 s): the sparse thinker's cost right after the switch is the front's, not the jitter's.
  */
 import { tf } from '../tf';

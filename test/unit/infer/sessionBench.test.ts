@@ -35,3 +35,14 @@ test('bench session refuses a model for another problem, naming it', async (t) =
   await initBackend('wasm');
   await assert.rejects(benchSession({ size: 9, iterations: 5, modelSpec: 'prefix-sums' }), /a prefix-sums model cannot solve mazes/);
 });
+
+test('bench session --max-seconds stops the solve as the editor\'s Stop does and says so', async (t) => {
+  if (!existsSync(bundled)) return t.skip('no bundled mazes model');
+  await initBackend('wasm');
+  const r = await benchSession({ size: 29, seed: 3, iterations: 100_000, fps: 1e-3, maxSeconds: 1 });
+  assert.equal(r.stopped, true);
+  assert.ok(r.iterations > 0 && r.iterations < 100_000, `${r.iterations} iterations`);
+  assert.ok(r.ms >= 900 && r.ms < 10_000, `stopped after ${r.ms} ms`);
+  assert.equal(r.tensorLeak, 0);
+  assert.match(formatSessionBench(r), /\(stopped: --max-seconds\)/);
+});

@@ -81,7 +81,7 @@ describe('Deep Thinking Lab in VS Code', function () {
     assert.strictEqual(info.pid, pid);
     assert.strictEqual(info.protocolVersion, 1);
     assert.ok(info.pid > 0 && info.pid !== process.pid, 'the engine runs in its own process');
-    assert.match(info.backend, /wasm|native|CUDA/);
+    assert.match(info.backend, /wasm|native|CUDA|libtorch/);
   });
 
   it('opens a .maze in the custom editor by default', async () => {
@@ -216,6 +216,31 @@ describe('Deep Thinking Lab in VS Code', function () {
     assert.notStrictEqual(again!.fsPath, uri.fsPath);
     assert.strictEqual(fs.readFileSync(again!.fsPath, 'utf8'), text);
     await until('its maze editor', () => api.mazeEditors.sessionsFor(again!)[0]);
+  });
+
+  it('a 29×29 maze (64×64 px) thinks on the sparse tile thinker where onnxruntime-node is installed; the verdict is BFS\'s', async function () {
+    const bundled = bundledMazeModel();
+    if (!bundled) return this.skip();
+    await api.models.select('mazes', bundled.spec);
+    // Seed 2: the bundled model solves it (test/unit/eval/solveSessionTiles.test.ts, on tiles and dense).
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('deepThinking.newMaze', { size: 29, seed: 2 });
+    assert.ok(uri);
+    const session = await until('its maze editor', () => api.mazeEditors.sessionsFor(uri)[0]);
+    await Promise.race([session.ready, new Promise((_, rej) => setTimeout(() => rej(new Error('maze editor page never sent ready')), 60_000))]);
+    const result = await session.solve('auto');
+    // The engine runs from this extension's folder. On wasm: tiles exactly when its onnxruntime-node is there (without
+    // it dense tensors, where tiles would not pay). On a native backend (libtorch, where a developer built the addon)
+    // 64×64 px stays dense: tiles start at 256×256 px there.
+    const ort = fs.existsSync(path.join(extensionPath, 'node_modules', 'onnxruntime-node', 'package.json'));
+    if (ort && /wasm/i.test(api.engine.info?.backend ?? '')) assert.match(result.engine ?? '', /onnxruntime-node.*sparse 16-px tiles/);
+    else assert.match(result.engine ?? '', /^tfjs-/);
+    const grid = parseMaze(fs.readFileSync(uri.fsPath, 'utf8'));
+    const bfs = solveMaze(grid)!;
+    const predicted = Uint8Array.from((result.finalFrame.prediction as string[]).join(''), (ch) => (ch === '1' ? 1 : 0));
+    const same = predicted.every((v, i) => v === bfs[i]);
+    assert.strictEqual(result.correct, same, 'the verdict is the oracle\'s');
+    assert.ok(same, `the bundled model's path differs from BFS at ${JSON.stringify(result.wrongCells.slice(0, 10))}`);
+    assert.ok(result.haltedAt !== undefined, `auto halted (${result.iterations} iterations)`);
   });
 
   it('Train with a tiny config finishes and its checkpoint is listed', async () => {
