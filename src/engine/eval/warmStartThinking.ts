@@ -25,6 +25,7 @@ import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { TensorThinking, type Thinking, type ThinkingInput, type ThinkingStep } from './thinking';
 import type { ThinkingPrecision } from '../infer/precision';
+import { TileGrid } from '../infer/tiles';
 
 export interface WarmStartOptions {
   /** look at the state every this many iterations (default 10) */
@@ -159,14 +160,13 @@ export function movedTileFraction(a: tf.Tensor, b: tf.Tensor, tile: number, thre
   } finally {
     d.dispose();
   }
-  const th = Math.ceil(H / tile);
-  const tw = Math.ceil(W / tile);
-  const moved = new Uint8Array(th * tw);
+  const grid = new TileGrid(H, W, tile);
+  const moved = new Uint8Array(grid.count);
   for (let y = 0; y < H; y++) {
-    const row = Math.floor(y / tile) * tw;
-    for (let x = 0; x < W; x++) if (v[y * W + x] > threshold) moved[row + Math.floor(x / tile)] = 1;
+    const row = Math.floor(y / grid.size) * grid.cols;
+    for (let x = 0; x < W; x++) if (v[y * W + x] > threshold) moved[row + Math.floor(x / grid.size)] = 1;
   }
   let n = 0;
   for (const m of moved) n += m;
-  return n / moved.length;
+  return n / grid.count;
 }

@@ -25,8 +25,7 @@ const BF16_FLAGS = ['avx512_bf16', 'amx_bf16'];
 /** Whether this CPU advertises native bfloat16 dot products (Linux: /proc/cpuinfo; elsewhere: unknown = no). */
 export function cpuHasBfloat16(cpuinfo?: string): boolean {
   if (cpuinfo === undefined) return (thisCpu ??= cpuHasBfloat16(readCpuinfo()));
-  const text = cpuinfo;
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? '').trim().split(/\s+/));
   return BF16_FLAGS.some((f) => flags.has(f));
 }
 

@@ -44,19 +44,18 @@ function download(precision: ThinkingPrecision, f: () => tf.Tensor): Float32Arra
 export function tfjsKernels(net: DTNet, precision: ThinkingPrecision = 'float32'): TileKernels {
   const { width, inChannels } = net.arch;
   const t4 = (v: Float32Array, n: number, h: number, w: number, c: number) => tf.tensor4d(v, [n, h, w, c]);
-  const download_ = (f: () => tf.Tensor) => download(precision, f);
   return {
     name: `tfjs-${tf.getBackend()}${precision === 'bfloat16' ? ' bfloat16' : ''}`,
     threads: 1,
     async project(x, n, h, w) {
-      return download_(() => net.project(t4(x, n, h, w, inChannels)));
+      return download(precision, () => net.project(t4(x, n, h, w, inChannels)));
     },
     async step(thought, x, n, h, w) {
       // Iteration index 0: tied nets use the same weights at every iteration.
-      return download_(() => net.step(t4(thought, n, h, w, width), t4(x, n, h, w, inChannels), 0));
+      return download(precision, () => net.step(t4(thought, n, h, w, width), t4(x, n, h, w, inChannels), 0));
     },
     async head(thought, n, h, w) {
-      return download_(() => net.head(t4(thought, n, h, w, width)));
+      return download(precision, () => net.head(t4(thought, n, h, w, width)));
     },
     dispose() {
       /* the net belongs to the caller */
