@@ -46,3 +46,12 @@ test('bench session --max-seconds stops the solve as the editor\'s Stop does and
   assert.equal(r.tensorLeak, 0);
   assert.match(formatSessionBench(r), /\(stopped: --max-seconds\)/);
 });
+
+test('bench session --engine: an unknown engine is an error, not a quiet fall back to tensors', async () => {
+  const { runBenchSession } = await import('../../../src/engine/cli/bench');
+  const out = { json: true, info: () => {}, record: () => {} } as never;
+  await assert.rejects(
+    runBenchSession(out, { size: 9, iterations: '5', thinking: 'auto', precision: 'auto', engine: 'gpu', fps: 30, seed: 1 }),
+    /--engine: expected one of auto, tfjs, ort, got "gpu"/,
+  );
+});
