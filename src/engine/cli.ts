@@ -13,6 +13,7 @@ import { runTrace } from './cli/trace';
 import { runBenchSession, runBenchSolve, runBenchTrain } from './cli/bench';
 import { initBackend, BACKEND_PREFERENCES, type BackendPreference } from './tf';
 import { ENGINE_VERSION } from './checkpoint';
+import { DEFAULT_TILE_TOLERANCE } from './eval/thinking';
 
 const program = new Command();
 program
@@ -166,8 +167,8 @@ program
   .option('--width <w>', 'width for random weights', int('--width'), 32)
   .option('--iterations <n>', 'a number or auto', 'auto')
   .option('--path <p>', 'dense | sparse | ort | auto', 'auto')
-  .option('--tolerance <t>', 'sparse: a tile is recomputed once its neighbourhood changed by more (0 = exact)', num('--tolerance'), 1e-3)
-  .option('--self-tolerance <t>', 'sparse: a tile whose own values moved by more is recomputed (default tolerance/10)', num('--self-tolerance'))
+  .option('--tolerance <t>', 'sparse: a tile is recomputed once its neighbourhood changed by more (0 = exact; default as the editor)', num('--tolerance'), DEFAULT_TILE_TOLERANCE)
+  .option('--self-tolerance <t>', 'sparse: a tile whose own values moved by more is recomputed (default: the tolerance)', num('--self-tolerance'))
   .option('--tile-size <px>', 'sparse: tile side in pixels', int('--tile-size'), 16)
   .option('--patience <n>', 'auto: compare predictions this many iterations apart', int('--patience'), 100)
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)

@@ -43,7 +43,7 @@ export interface SolveBenchOptions {
   seed?: number;
   /** sparse only: see SparseThinkerOptions.tolerance (default 0 = exact) */
   tolerance?: number;
-  /** sparse only: see SparseThinkerOptions.selfTolerance (default tolerance / 10) */
+  /** sparse only: see SparseThinkerOptions.selfTolerance (default: the tolerance, as the editor's tile thinking) */
   selfTolerance?: number;
   path?: SolvePath;
   /** sparse only: which engine runs the tiles (default 'auto' = fastest measured) */
@@ -261,7 +261,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     backend = kernels.name;
     threads = kernels.threads;
     const thinker = new SparseThinker(net, kernels, enc.data, H, W,
-      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, selfTolerance: opts.selfTolerance, blockTiles: opts.blockTiles });
+      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, selfTolerance: opts.selfTolerance ?? opts.tolerance, blockTiles: opts.blockTiles });
     log(`${path}: ${backend}, ${H}×${W} px, ${thinker.grid.count} tile(s) of ${thinker.grid.size} px, halo ${thinker.stepHalo}, ${modelName}`);
     try {
       for (let i = 1; i <= maxIterations; i++) {

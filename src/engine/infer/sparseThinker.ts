@@ -45,7 +45,8 @@ export interface SparseThinkerOptions {
   tolerance?: number;
   /**
    * A tile whose own values moved by more than this at its last computation is computed again, however little its
-   * neighbourhood changed (default tolerance / 10; / 100 cost 1.4× for the same answer on 201×201, see README).
+   * neighbourhood changed (default tolerance / 10, which the pixel-exact tests at 1e-3 need; / 100 cost 1.4× for the
+   * same answer on 201×201, see README. The editor's tile thinking uses the tolerance itself, see thinking.ts).
    * Without it, a tile still converging — or a small perturbation that the net would amplify, such as the tip of a
    * growing path — could freeze below `tolerance` for good.
    */
