@@ -192,6 +192,7 @@ program
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
   .option('--max-iterations <n>', 'cap for --iterations auto', int('--max-iterations'))
   .option('--max-seconds <s>', 'stop thinking after this many seconds (as the editor\'s Stop) and report what was reached', num('--max-seconds'))
+  .option('--switch-below <f>', 'bfloat16 warm start: hand over to the tiles once fewer than this fraction of tiles moved', num('--switch-below'))
   .action(action(true, (out, opts) => runBenchSession(out, opts as never)));
 
 /** `bench solve …` → `bench-solve …`, `bench session …` → `bench-session …` (see above). */

@@ -7,12 +7,13 @@
  */
 import { generateMaze } from '../data/mazes';
 import { serializeMaze } from '../../shared/mazeFormat';
-import { mazeImageSize } from '../../shared/problems/maze';
+import { mazeImageSize, shortestPath } from '../../shared/problems/maze';
 import { loadModel } from '../checkpoint';
 import { SolveSession } from '../eval/solveSession';
 import { tf } from '../tf';
 import type { PrecisionChoice } from '../infer/precision';
 import type { ThinkEngine } from '../infer/pickKernels';
+import type { WarmStartOptions } from '../eval/warmStartThinking';
 
 export interface SessionBenchOptions {
   size: number;
@@ -31,6 +32,8 @@ export interface SessionBenchOptions {
   maxSeconds?: number;
   /** frames per second streamed (default 30, the editor's) */
   fps?: number;
+  /** SolveSessionOptions.warmStart (default: the session's) */
+  warmStart?: WarmStartOptions;
   log?: (line: string) => void;
   /** a line every `progressMs` (default 5 s) while thinking: iteration reached and elapsed time */
   onProgress?: (line: string) => void;
@@ -48,6 +51,10 @@ export interface SessionBenchResult {
   fps: number;
   frames: number;
   correctVsBFS: boolean;
+  /** cells where the final picture disagrees with BFS's path (on it but not predicted, or predicted but off it) */
+  wrongCells: number;
+  /** cells on BFS's shortest path */
+  pathCells: number;
   /** stopped by maxSeconds before halting */
   stopped: boolean;
   peakRssMB: number;
@@ -60,7 +67,7 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
   try {
     if (meta.problem !== 'mazes') throw new Error(`${path}: a ${meta.problem} model cannot solve mazes`);
     const tensorsBefore = tf.memory().numTensors;
-    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', precision: o.precision ?? 'auto', tileEngine: o.engine, log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
+    const session = new SolveSession('bench', model, { thinking: o.thinking ?? 'auto', precision: o.precision ?? 'auto', tileEngine: o.engine, warmStart: o.warmStart, log: o.log, halting: o.maxIterations ? { maxIterations: o.maxIterations } : undefined });
     const fps = o.fps ?? 30;
     let frames = 0;
     const t0 = performance.now();
@@ -90,6 +97,8 @@ export async function benchSession(o: SessionBenchOptions): Promise<SessionBench
       fps,
       frames,
       correctVsBFS: r.correct,
+      wrongCells: r.wrongCells?.length ?? 0,
+      pathCells: shortestPath(grid)?.length ?? 0,
       stopped: r.cancelled,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       tensorLeak: tf.memory().numTensors - tensorsBefore,
@@ -104,6 +113,6 @@ export function formatSessionBench(r: SessionBenchResult): string {
     `maze ${r.size}×${r.size} (${r.image[0]}×${r.image[1]} px) solved as the editor does, on ${r.engine}`,
     `${r.iterations} iterations${r.haltedAt !== undefined ? ` (auto halted at ${r.haltedAt})` : ''}${r.stopped ? ' (stopped: --max-seconds)' : ''} in ${(r.ms / 1000).toFixed(2)} s: ` +
       `${r.msPerIteration.toFixed(2)} ms/iteration; ${r.frames} frames streamed (at most ${r.fps}/s)`,
-    `correct vs BFS: ${r.correctVsBFS}; peak rss ${r.peakRssMB} MB; tensor leak ${r.tensorLeak}`,
+    `correct vs BFS: ${r.correctVsBFS}${r.correctVsBFS ? '' : ` (${r.wrongCells} wrong cells; BFS path ${r.pathCells} cells)`}; peak rss ${r.peakRssMB} MB; tensor leak ${r.tensorLeak}`,
   ].join('\n');
 }

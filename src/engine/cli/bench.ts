@@ -162,6 +162,7 @@ export interface BenchSessionCliOptions {
   maxSeconds?: number;
   seed: number;
   maxIterations?: number;
+  switchBelow?: number;
 }
 
 export async function runBenchSession(out: Output, o: BenchSessionCliOptions): Promise<void> {
@@ -172,6 +173,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
   const { THINK_ENGINES } = await import('../infer/pickKernels');
   if (!(THINK_ENGINES as readonly string[]).includes(o.engine)) throw new Error(`--engine: expected one of ${THINK_ENGINES.join(', ')}, got "${o.engine}"`);
   if (!(o.fps > 0)) throw new Error(`--fps: expected a positive number, got ${o.fps}`);
+  if (o.switchBelow !== undefined && !(o.switchBelow > 0 && o.switchBelow <= 1)) throw new Error(`--switch-below: expected a fraction in (0, 1], got ${o.switchBelow}`);
   const r = await benchSession({
     size: o.size,
     seed: o.seed,
@@ -183,6 +185,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
     engine: o.engine as never,
     fps: o.fps,
     maxSeconds: o.maxSeconds,
+    warmStart: o.switchBelow === undefined ? undefined : { switchBelow: o.switchBelow },
     log: out.json ? undefined : (m: string) => out.info(m),
     onProgress: out.json ? undefined : (m: string) => out.info(m),
   });

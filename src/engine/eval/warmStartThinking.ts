@@ -2,24 +2,24 @@
  * Thinking that starts dense in bfloat16 and finishes on the sparse tile thinker in float32 (issue #4, long
  * thinking on big mazes).
  *
- * Why: in the first few hundred iterations on a big maze most of the image changes, so the sparse thinker computes
- * nearly every tile plus its halo (~200 ms per iteration on 408×408 px with onnxruntime-node, 2 threads), while one
- * dense iteration with bfloat16 convolutions on libtorch costs ~57 ms with the editor's frames. Later only a thin front moves and float32
- * tiles win. bfloat16 cannot drive the tile thinker itself: its rounding keeps every tile jittering by an ulp or two
- * (on a 201×201 maze at iteration 600 the median tile's max |s(t) − s(t−2)| is 0.016, against the thinker's
- * tolerance of 1e-3), so no tile would ever be skipped. Float32 contracts that jitter away within ~20 iterations of
- * the switch (tiles changing by > 1e-3 fell from 33 % to 10 % in 20 iterations after a switch at iteration 300 on a
- * 201×201 maze, measured with the net of scripts/eval-mazes-pytorch.py).
+ * Why: in the first ~100 iterations on a big maze most of the image changes, so the sparse thinker computes nearly
+ * every tile plus its halo (~200 ms per iteration on 408×408 px with onnxruntime-node, 2 threads), while one dense
+ * iteration with bfloat16 convolutions on libtorch costs ~57 ms with the editor's frames. Once the front thins,
+ * float32 tiles win by far. bfloat16 cannot drive the tile thinker itself: its rounding keeps tiles jittering by an
+ * ulp or two (on a 201×201 maze at iteration 600 the median tile's max |s(t) − s(t−2)| is 0.016, up to ~0.06 for
+ * values near 8), and at a tolerance of 0.05 that jitter alone kept ~20 % of the tiles busy (0.1 worked, but
+ * float32 tiles at 0.1 are faster still: fewer spurious changes). The float32 tiles start from the bfloat16
+ * thought; at the thinker's tolerance of 0.1 (thinking.ts) the jitter is below what makes a tile recompute.
  *
  * The switch: every `checkEvery` iterations the thought is compared with the one two iterations earlier (a trained
  * maze net settles into a 2-cycle, so t−2, not t−1) and the tiles in which some value moved by more than
  * `bigChange` (well above the bfloat16 jitter) are counted; once fewer than `switchBelow` of the tiles moved, the
- * front is thin and the tile thinker takes over from the current thought, in float32, to the end.
+ * tile thinker takes over from the current thought, in float32, to the end.
  *
- * Defaults measured with `bench session --size 201 --seed 3164601259` (libtorch backend, 2 threads): switching when
- * < 1 % of the tiles moved (iteration 660): 111 s; < 0.5 % (840): 114 s; < 0.3 % (1,540): 126 s; float32 tiles
- * from the start: 168 s in the same hour (148 s the day before). Twenty dense float32 iterations before the hand-over (to damp the jitter first) did not help
- * (114 s): the sparse thinker's cost right after the switch is the front's, not the jitter's.
+ * Default measured with `bench session --size 201 --seed 3164601259 --switch-below F` (libtorch backend, 2 threads,
+ * tile tolerance 0.1, 2026-11-26): F = 0.3 (hand-over at iteration 70): 35.5 s; 0.1 (110): 31.2 s; 0.03 (330):
+ * 35.5 s; 0.01 (660): 52.0 s. (With the old tile tolerance of 1e-3 the best was 0.01: 111 s, because float32 tiles
+ * at 1e-3 then spent ~200 iterations recomputing most tiles while the bfloat16 jitter died down.)
  */
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
@@ -32,7 +32,7 @@ export interface WarmStartOptions {
   checkEvery?: number;
   /** a tile "moved" when a value in it changed by more than this over two iterations (default 0.05) */
   bigChange?: number;
-  /** hand over to the tiles once fewer than this fraction of the tiles moved (default 0.01) */
+  /** hand over to the tiles once fewer than this fraction of the tiles moved (default 0.1) */
   switchBelow?: number;
   /** tile side for that count, in pixels (default 16, as the tile thinker) */
   tileSize?: number;
@@ -45,7 +45,7 @@ export interface WarmStartOptions {
 export const WARM_START_DEFAULTS: Required<WarmStartOptions> = {
   checkEvery: 10,
   bigChange: 0.05,
-  switchBelow: 0.01,
+  switchBelow: 0.1,
   tileSize: 16,
   maxDenseIterations: Infinity,
   precision: 'bfloat16',

@@ -16,6 +16,8 @@ test('bench session solves a 27×27 maze with the bundled model, on tiles where 
   const r = await benchSession({ size: 27, seed: 3, iterations: 'auto', fps: 30 });
   assert.deepEqual(r.image, [60, 60]);
   assert.ok(r.correctVsBFS, 'the bundled model solves this 27×27 maze');
+  assert.equal(r.wrongCells, 0);
+  assert.ok(r.pathCells >= 27, `BFS path of ${r.pathCells} cells`);
   assert.ok(r.haltedAt !== undefined && r.haltedAt === r.iterations, `auto halted (${r.haltedAt} of ${r.iterations})`);
   assert.ok(r.frames >= 1 && r.frames <= r.iterations, `${r.frames} frames for ${r.iterations} iterations`);
   assert.equal(r.tensorLeak, 0);
@@ -28,6 +30,9 @@ test('bench session solves a 27×27 maze with the bundled model, on tiles where 
   assert.equal(big.iterations, 40);
   assert.equal(big.frames, 2, 'first and last frame only at 0.001 fps');
   assert.match(formatSessionBench(big), /maze 29×29 \(64×64 px\).*\n40 iterations/);
+  // 40 iterations are too few for this maze: the report says how far off it is
+  assert.ok(!big.correctVsBFS && big.wrongCells > 0, `${big.wrongCells} wrong cells after 40 iterations`);
+  assert.match(formatSessionBench(big), new RegExp(`correct vs BFS: false \\(${big.wrongCells} wrong cells; BFS path ${big.pathCells} cells\\)`));
 });
 
 test('bench session refuses a model for another problem, naming it', async (t) => {
@@ -54,4 +59,15 @@ test('bench session --engine: an unknown engine is an error, not a quiet fall ba
     runBenchSession(out, { size: 9, iterations: '5', thinking: 'auto', precision: 'auto', engine: 'gpu', fps: 30, seed: 1 }),
     /--engine: expected one of auto, tfjs, ort, got "gpu"/,
   );
+});
+
+test('bench session --switch-below: a fraction in (0, 1], else an error naming the option', async () => {
+  const { runBenchSession } = await import('../../../src/engine/cli/bench');
+  const out = { json: true, info: () => {}, record: () => {} } as never;
+  for (const bad of [0, 1.5, Number.NaN]) {
+    await assert.rejects(
+      runBenchSession(out, { size: 9, iterations: '5', thinking: 'auto', precision: 'auto', engine: 'auto', fps: 30, seed: 1, switchBelow: bad }),
+      /--switch-below: expected a fraction in \(0, 1\]/,
+    );
+  }
 });

@@ -344,9 +344,10 @@ test('trained maze model (when bundled), tolerance 1e-3: halts at its 2-cycle wi
   net.dispose();
 });
 
-test('trained maze model (when bundled), the editor\'s tolerance: the per-cell answer equals the dense one at every 10th iteration', async (t) => {
+test('trained maze model (when bundled), the editor\'s tolerance: the same per-cell answer as dense at every 10th iteration, right at the same iteration', async (t) => {
   // DEFAULT_TILE_TOLERANCE lets tiles lag by up to 0.1 per value, so pixel scores may differ slightly from the dense
-  // computation's; what the editor shows and the verdict judges is the per-cell answer, and that must not.
+  // computation's (a wall pixel, or one pixel of a cell's 2×2 flickering with the net's 2-cycle); the per-cell answer
+  // (3 of 4 pixels) and the iteration at which the verdict first says "correct" must not.
   const dir = bundledMazeModels().find((d) => path.basename(d) === 'mazes');
   if (!dir) return t.skip('no bundled mazes model');
   await initBackend('wasm');
@@ -362,7 +363,7 @@ test('trained maze model (when bundled), the editor\'s tolerance: the per-cell a
       const th = new SparseThinker(net, k, data, H, W, { tileSize: 16, tolerance: DEFAULT_TILE_TOLERANCE, selfTolerance: DEFAULT_TILE_TOLERANCE });
       const ref = new SparseThinker(net, k, data, H, W, { tileSize: Math.max(H, W), tolerance: -1 });
       const label = `maze ${size} seed ${seed}`;
-      let firstCorrect = -1; // the dense computation's; the sparse answer equals it at every check
+      const firstCorrect = { sparse: -1, dense: -1 };
       let st;
       do {
         st = await th.step();
@@ -370,12 +371,14 @@ test('trained maze model (when bundled), the editor\'s tolerance: the per-cell a
         computed += st.recomputedTiles;
         skipped += st.totalTiles - st.recomputedTiles;
         if (st.iteration % 10) continue;
-        const sparseUnits = pixelsToUnits(grid, await th.predictions());
+        const sparseClass = await th.predictions();
         const denseClass = await ref.predictions();
-        assert.deepEqual(sparseUnits, pixelsToUnits(grid, denseClass), `${label}: answer at iteration ${st.iteration}`);
-        if (firstCorrect < 0 && mazeProblem.isCorrect(grid, denseClass)) firstCorrect = st.iteration;
-      } while (st.iteration < (firstCorrect < 0 ? 40 * size : firstCorrect + 100));
-      assert.ok(firstCorrect > 0, `${label}: the dense computation solves it`);
+        assert.deepEqual(pixelsToUnits(grid, sparseClass), pixelsToUnits(grid, denseClass), `${label}: answer at iteration ${st.iteration}`);
+        if (firstCorrect.sparse < 0 && mazeProblem.isCorrect(grid, sparseClass)) firstCorrect.sparse = st.iteration;
+        if (firstCorrect.dense < 0 && mazeProblem.isCorrect(grid, denseClass)) firstCorrect.dense = st.iteration;
+      } while (st.iteration < (firstCorrect.dense < 0 ? 40 * size : firstCorrect.dense + 100));
+      assert.ok(firstCorrect.dense > 0, `${label}: the dense computation solves it`);
+      assert.equal(firstCorrect.sparse, firstCorrect.dense, `${label}: first right at the same iteration`);
     }
   }
   // The point of the tolerance: most tile-iterations are skipped (not an exact figure; it only must not be ~0).
