@@ -14,7 +14,8 @@
  *
  * Check interval: comparing predictions every iteration costs a few elementwise ops plus a device→host sync. That
  * is negligible next to the recurrent block for small inputs, but a sync per iteration stalls a GPU pipeline on big
- * mazes, so above `CHECK_EVERY_THRESHOLD` positions we check every `LARGE_CHECK_EVERY` iterations. "Unchanged for m
+ * mazes, so above `CHECK_EVERY_THRESHOLD` positions we check every `LARGE_CHECK_EVERY` iterations or more
+ * (`CHECK_PIXELS_PER_ITERATION`). "Unchanged for m
  * iterations" then means "identical at every check spanning ≥ m iterations": a flicker between two checks that
  * returns to the same prediction goes unseen, which is harmless for halting.
  */
@@ -56,8 +57,17 @@ export function defaultHaltingCap(positions: number): number {
   return Math.min(MAX_CAP, Math.max(MIN_CAP, Math.ceil(positions)));
 }
 
+/**
+ * Above the threshold the interval also grows with the image, so that checks read at most this many pixels per
+ * iteration on average. A check runs a few tfjs ops over the whole picture: on an 801×801 maze (1608² px) ~320 ms
+ * on tfjs-wasm, which every 5 iterations would cost ~64 ms per iteration next to ~10–30 ms for a tile iteration.
+ * At 1608² px the interval is 40; a halt comes at most that many iterations late in a solve of ~30,000.
+ */
+export const CHECK_PIXELS_PER_ITERATION = 64 * 1024;
+
 export function defaultCheckEvery(positions: number): number {
-  return positions > CHECK_EVERY_THRESHOLD ? LARGE_CHECK_EVERY : 1;
+  if (positions <= CHECK_EVERY_THRESHOLD) return 1;
+  return Math.max(LARGE_CHECK_EVERY, Math.ceil(positions / CHECK_PIXELS_PER_ITERATION));
 }
 
 /** Fill in defaults and validate (throws naming the bad field). */

@@ -59,7 +59,9 @@ test('resolveHaltingOptions fills defaults and rejects bad values', () => {
   assert.deepEqual(o, { patience: DEFAULT_PATIENCE, threshold: DEFAULT_CONFIDENCE, maxIterations: 1000, checkEvery: 1 });
   assert.equal(defaultHaltingCap(1606 * 1606), 50_000);
   assert.equal(defaultHaltingCap(124 * 124), 124 * 124);
-  assert.equal(defaultCheckEvery(1606 * 1606), 5);
+  assert.equal(defaultCheckEvery(256 * 256), 1);
+  assert.equal(defaultCheckEvery(408 * 408), 5, '201×201 maze: the minimum interval for big images');
+  assert.equal(defaultCheckEvery(1606 * 1606), 40, '801×801 maze: ≤ 64 Ki pixels checked per iteration on average');
   assert.equal(resolveHaltingOptions({ maxIterations: 7 }, 10).maxIterations, 7);
   assert.throws(() => resolveHaltingOptions({ threshold: 1.5 }, 10), /threshold must be in \(0, 1\]/);
   assert.throws(() => resolveHaltingOptions({ patience: -1 }, 10), /patience must be an integer/);
