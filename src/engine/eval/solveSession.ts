@@ -212,7 +212,7 @@ export interface SolveSessionOptions {
    * the image is busy (124×124 px: 14.5 ms/iteration dense vs ~19 tiles) and lose on big mazes (408×408: ~124 vs 85).
    */
   tileMinPixels?: number;
-  /** tile size and tolerance of the tile thinker (defaults as `bench solve`: 16 px, 1e-3) */
+  /** tile size and tolerances of the tile thinker (defaults as `bench solve`: 16 px, 0.1; see DEFAULT_TILE_TOLERANCE) */
   tiles?: TileThinkingOptions;
   /**
    * 'auto' (default): in 'auto' thinking on a native libtorch backend, a maze big enough for tiles starts dense with

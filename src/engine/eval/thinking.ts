@@ -25,7 +25,7 @@ export interface ThinkingStep {
 }
 
 export interface Thinking {
-  /** e.g. "tfjs-wasm" or "onnxruntime-node 1.x (cpu, 2 threads), sparse 16-px tiles, tolerance 0.001" */
+  /** e.g. "tfjs-wasm" or "onnxruntime-node 1.x (cpu, 2 threads), sparse 16-px tiles, tolerance 0.1" */
   readonly engine: string;
   /** one recurrent iteration */
   step(): Promise<ThinkingStep>;
