@@ -10,7 +10,7 @@
 #   build       200 s  the addon against that PyTorch (scripts/build-native.sh, g++ without node-gyp, all cores),
 #                      then load it and put a tensor on cuda
 #   tests        75 s  test/unit/native (bundled in .gpu/tests) with DEEP_THINKING_DEVICE=cuda
-#   tests-bf16   60 s  the bfloat16 tests (torchPrecision: the bundled model thinking 59×59 in bfloat16 then float32)
+#   tests-bf16   45 s  the bfloat16 tests (torchPrecision: the bundled model thinking 59×59 in bfloat16 then float32)
 #   bench        90 s  one training step, ours vs PyTorch on the same GPU, same model and batch: the `bench` configs
 #                      (train-2d: width 32, T 20, batch 16, 24×24; train-1d: width 64, T 20, batch 64, length 32) and
 #                      width 128, T 30, batch 50 on 9×9 mazes (24×24 px); float32, TF32 off on both sides
@@ -140,7 +140,7 @@ fi
 T=.gpu/tests/native
 step tests 75 240 node --test --test-concurrency=1 --test-reporter=spec \
   "$T/torchAddonLoading.test.js" "$T/torchDevice.test.js" "$T/torchKernels.test.js" "$T/torchTraining.test.js"
-step tests-bf16 60 230 node --test --test-concurrency=1 --test-reporter=spec "$T/torchPrecision.test.js"
+step tests-bf16 45 230 node --test --test-concurrency=1 --test-reporter=spec "$T/torchPrecision.test.js"
 
 # ---- training step: ours vs PyTorch ------------------------------------------------------------------------------
 bench() {
@@ -214,7 +214,17 @@ step solve-801 75 0 solve801
   echo
   echo '```'
   grep -h "^PyTorch\|ours/PyTorch\|^train-\|^ours " "$OUT/bench.out" 2>/dev/null
-  for f in eval-13 eval-59 solve-801; do [ -f "$OUT/$f.jsonl" ] && { echo "$f:"; last_json "$OUT/$f.jsonl"; }; done
+  grep -h "done:\|cancel\|epoch" "$OUT/train.out" 2>/dev/null | tail -n 5
+  for f in eval-13 eval-59 solve-801; do
+    [ -f "$OUT/$f.jsonl" ] || continue
+    # The figures only (the full records, traces included, stay in the .jsonl files).
+    last_json "$OUT/$f.jsonl" | node -e '
+      let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+        const r = JSON.parse(s), keep = ["size", "count", "accuracy", "maxConfidenceAccuracy", "model", "backend",
+          "path", "iterations", "haltedBy", "ms", "msPerIteration", "peakRssMB", "correctVsBFS", "error"];
+        console.log(process.argv[1] + ": " + JSON.stringify(Object.fromEntries(keep.filter((k) => k in r).map((k) => [k, r[k]]))));
+      });' "$f"
+  done
   echo '```'
   echo
   echo "Total: $((SECONDS - START)) s of ${TOTAL} s."
