@@ -2,7 +2,7 @@
 # The GPU check, in one call on a machine with an NVIDIA GPU, PyTorch (CUDA, headers in the torch package), g++ and
 # no Node, npm or network. Prepare its inputs here first: `node scripts/gpu-prepare.mjs` (fills .gpu/), then carry
 # .gpu with the working tree. What it does, each step under its own time limit so the whole fits GPU_CHECK_SECONDS
-# (default 500 s, under 9 minutes; a step gets at most its budget and never more than leaves room for the later
+# (default 530 s, under 9 minutes; a step gets at most its budget and never more than leaves room for the later
 # steps' minimums):
 #
 #   step       budget  what
@@ -19,6 +19,7 @@
 #   eval         70 s  those weights on 100 fresh 13×13 and 100 fresh 59×59 mazes (exact-match accuracy)
 #   solve-801    75 s  the bundled maze model thinks one 801×801 maze (dense, bfloat16, auto halting, at most 60 s
 #                      of thinking) and the path is checked against BFS
+#   solve-801-sparse   the same maze with the sparse tile thinker (float32), in the time that is left (≤ 60 s)
 #
 # Everything lands in $OUT (default ./gpu-check-out): summary.md (the table and the figures), <step>.out (each
 # step's full output), gpu-check.log (all of it), the checkpoint in maze-w128/.
@@ -33,7 +34,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 OUT="${OUT:-$ROOT/gpu-check-out}"
 mkdir -p "$OUT"
-TOTAL="${GPU_CHECK_SECONDS:-500}"
+TOTAL="${GPU_CHECK_SECONDS:-530}"
 DEVICE="${GPU_CHECK_DEVICE:-cuda}"
 SMOKE="${GPU_CHECK_SMOKE:-}"
 PY="${PYTHON:-python3}"
@@ -177,8 +178,8 @@ CK="$OUT/maze-w128"
 rm -rf "$CK" "$OUT/.maze-w128.last"
 TRAIN=(--problem mazes --profile paper --epochs 50 --out "$CK")
 [ -n "$SMOKE" ] && TRAIN=(--problem mazes --profile paper --width 16 --train-size 200 --batch-size 10 --epochs 1 --out "$CK")
-# Its budget is whatever the other steps leave: 150 s of reserve keeps eval and the 801×801 run.
-step train 600 150 dt train "${TRAIN[@]}"
+# Its budget is whatever the other steps leave: 190 s of reserve keeps eval and the 801×801 runs.
+step train 600 190 dt train "${TRAIN[@]}"
 # The last weights (written on SIGINT and after every epoch) are the most trained; the best epoch's, when one
 # completed, sit in $CK itself.
 MODEL="$OUT/.maze-w128.last"
@@ -205,7 +206,18 @@ solve801() {
     --head-every 10 --max-seconds "$secs" >"$OUT/solve-801.jsonl" || return 1
   last_json "$OUT/solve-801.jsonl"
 }
-step solve-801 75 0 solve801
+step solve-801 75 40 solve801
+
+# The sparse tile thinker on the same maze, in what is left: the issue asks for both paths, to keep the faster.
+solve801sparse() {
+  local size=801 secs=$(($1 - 15))
+  [ -n "$SMOKE" ] && size=41
+  ((secs > 60)) && secs=60
+  dt --json bench-solve --size "$size" --model mazes --path sparse --iterations auto --max-seconds "$secs" \
+    >"$OUT/solve-801-sparse.jsonl" || return 1
+  last_json "$OUT/solve-801-sparse.jsonl"
+}
+step solve-801-sparse 75 0 solve801sparse "$(left)"
 
 # ---- figures -----------------------------------------------------------------------------------------------------
 {
@@ -215,7 +227,7 @@ step solve-801 75 0 solve801
   echo '```'
   grep -h "^PyTorch\|ours/PyTorch\|^train-\|^ours " "$OUT/bench.out" 2>/dev/null
   grep -h "done:\|cancel\|epoch" "$OUT/train.out" 2>/dev/null | tail -n 5
-  for f in eval-13 eval-59 solve-801; do
+  for f in eval-13 eval-59 solve-801 solve-801-sparse; do
     [ -f "$OUT/$f.jsonl" ] || continue
     # The figures only (the full records, traces included, stay in the .jsonl files).
     last_json "$OUT/$f.jsonl" | node -e '
