@@ -55,7 +55,9 @@ if [ -n "${TORCH_CXX11_ABI:-}" ]; then
   ABI="$TORCH_CXX11_ABI"
 elif [ -n "$PY_ABI" ]; then
   ABI="$PY_ABI"
-elif command -v nm >/dev/null && nm -D --defined-only "$(ls "$TORCH_LIB"/libc10.so* | head -1)" 2>/dev/null | grep -q '__cxx11'; then
+# (grep reads all of nm's output: with -q it would stop at the first match, nm would die of SIGPIPE, and pipefail
+# would turn the match into a miss.)
+elif command -v nm >/dev/null && nm -D --defined-only "$(ls "$TORCH_LIB"/libc10.so* | head -1)" 2>/dev/null | grep '__cxx11' >/dev/null; then
   ABI=1
 else
   ABI=0
