@@ -111,7 +111,7 @@ export async function initBackend(requested: BackendPreference = 'auto'): Promis
   const device = torchDevice(); // validates DEEP_THINKING_DEVICE before anything loads
   const cuda = device.startsWith('cuda');
   if (cuda && requested !== 'auto' && requested !== 'torch') {
-    throw new Error(`device ${device} needs the torch backend; backend "${requested}" runs on the CPU`);
+    throw new Error(`device ${device} is a torch backend setting; backend "${requested}" does not use it (use --backend torch or auto)`);
   }
   // Registering the wasm backend has side effects only when it is imported.
   await import('@tensorflow/tfjs-backend-wasm');
