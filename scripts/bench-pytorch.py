@@ -3,11 +3,13 @@
 
     apt-get install python3-torch          # ~1 GB; not a dependency of the project
     python3 scripts/bench-pytorch.py [--threads 2] [--reps 10] [--ours ours.json] [--json out.json]
+                                     [--device cpu|cuda] [--configs train-2d,train-2d-w128]
 
 Configs (the same as `deep-thinking bench` and `deep-thinking bench solve`):
   train-2d   DT-recall 2-D, width 32, T 20, batch 16, 24x24 (9x9 mazes): forward through T iterations,
              cross-entropy on the last iteration's output, backward, Adam step.
   train-1d   DT-recall 1-D, width 64, T 20, batch 64, length 32 (prefix sums): the same.
+  train-2d-w128  DT-recall 2-D, width 128 (the paper's maze net), T 30, batch 50, 24x24 (9x9 mazes): the same.
   solve-59   DT-recall 2-D, width 32, one 59x59 maze (124x124 px), 100 iterations under no_grad:
              ms per iteration of recurrent block + head (the dense computation, as the paper's code thinks).
 
@@ -15,6 +17,8 @@ The model follows aks2203/deep-thinking (dt_net_2d_recall / dt_net_1d_recall): b
 projection+ReLU, recurrent block = recall conv [+ReLU in 1-D] + 2 basic residual blocks, 3-conv head.
 --ours takes a JSON object {"train-2d": ms, "train-1d": ms, "solve-59": ms} (our engine's numbers from the same
 machine and the same minute) and prints the ratio ours / PyTorch.
+On --device cuda the timings synchronise the device, and TF32 is off for cuDNN and cuBLAS (float32 as our engine
+trains; PyTorch would use TF32 convolutions by default) with cudnn.benchmark on, as our addon sets them.
 """
 import argparse
 import json
@@ -67,12 +71,23 @@ class DTRecall(nn.Module):
         return self.head(thought)
 
 
+DEVICE = torch.device("cpu")
+
+
+def sync():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize(DEVICE)
+
+
 def time_it(fn, reps):
     fn()  # warm-up
+    fn()  # cudnn.benchmark picks its algorithms on the first calls
+    sync()
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
+        sync()
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return times[len(times) // 2], times[0]
@@ -80,10 +95,10 @@ def time_it(fn, reps):
 
 def bench_train(dims, width, batch, spatial, in_channels, iters, reps):
     torch.manual_seed(0)
-    net = DTRecall(dims, width, in_channels)
+    net = DTRecall(dims, width, in_channels).to(DEVICE)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.rand(batch, in_channels, *spatial)
-    y = torch.randint(0, 2, (batch, *spatial))
+    x = torch.rand(batch, in_channels, *spatial, device=DEVICE)
+    y = torch.randint(0, 2, (batch, *spatial), device=DEVICE)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -96,9 +111,9 @@ def bench_train(dims, width, batch, spatial, in_channels, iters, reps):
 
 def bench_solve(size, width, iters, reps):
     torch.manual_seed(0)
-    net = DTRecall(2, width, 3).eval()
+    net = DTRecall(2, width, 3).to(DEVICE).eval()
     px = 2 * size + 6
-    x = torch.rand(1, 3, px, px)
+    x = torch.rand(1, 3, px, px, device=DEVICE)
 
     def think():
         with torch.no_grad():
@@ -117,16 +132,28 @@ def main():
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--ours", help="JSON file {config: ms} with our engine's numbers, to print ratios")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    ap.add_argument("--configs", help="comma-separated subset of the configs (default: train-2d,train-1d,solve-59)")
     a = ap.parse_args()
+    global DEVICE
+    DEVICE = torch.device(a.device)
+    if DEVICE.type == "cuda":
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
     # Debian's torch defaults to 1 thread: set it explicitly (issue #4).
     torch.set_num_threads(a.threads)
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
+    where = torch.cuda.get_device_name(DEVICE) if DEVICE.type == "cuda" else f"{torch.get_num_threads()} threads"
+    print(f"PyTorch {torch.__version__}, {where}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
     results = {}
     configs = [
         ("train-2d", "ms/step", lambda: bench_train(2, 32, 16, (24, 24), 3, 20, a.reps)),
         ("train-1d", "ms/step", lambda: bench_train(1, 64, 64, (32,), 1, 20, a.reps)),
         ("solve-59", "ms/iteration", lambda: bench_solve(59, 32, 100, a.reps)),
+        ("train-2d-w128", "ms/step", lambda: bench_train(2, 128, 50, (24, 24), 3, 30, a.reps)),
     ]
+    wanted = a.configs.split(",") if a.configs else ["train-2d", "train-1d", "solve-59"]
+    configs = [c for c in configs if c[0] in wanted]
     ours = json.load(open(a.ours)) if a.ours else {}
     for name, unit, fn in configs:
         med, best = fn()
@@ -137,7 +164,7 @@ def main():
         print(line)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "ms": results}, f, indent=1)
+            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(DEVICE), "ms": results}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@
 namespace dt {
 namespace {
 
-// write(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: number) → id. Copies the values.
+// write(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: number) → id. Copies the values,
+// to the environment's device: one of the two edges where data crosses between host and device.
 Napi::Value Write(const Napi::CallbackInfo& info) {
   Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
   std::vector<int64_t> shape = Ints(info, 1);
@@ -31,14 +32,16 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
     const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
     std::memcpy(t.data_ptr(), src, bytes);
   }
-  return Out(info, std::move(t));
+  const at::Device& device = TableOf(info.Env()).device;
+  return Out(info, device.is_cpu() ? std::move(t) : t.to(device));
 }
 
 // read(id) → a new Float32Array / Int32Array / Uint8Array (bool) with the values in row-major order.
 // A bfloat16 tensor (reduced-precision inference, conv.cc) is read as float32: tfjs knows it as float32.
+// A device tensor is widened there, then copied to the host (the copy waits for the queued kernels).
 Napi::Value Read(const Napi::CallbackInfo& info) {
   at::Tensor t = Arg(info, 0);
-  t = (t.scalar_type() == at::kBFloat16 ? t.to(at::kFloat) : t).contiguous();
+  t = (t.scalar_type() == at::kBFloat16 ? t.to(at::kFloat) : t).to(at::kCPU).contiguous();
   size_t n = static_cast<size_t>(t.numel());
   size_t bytes = n * t.element_size();
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), bytes);
@@ -138,6 +141,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterReduce(env, exports);
   RegisterShape(env, exports);
   RegisterConv(env, exports);
+  RegisterDevice(env, exports);
   return exports;
 }
 

@@ -76,7 +76,7 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   int64_t wd = s[2] + (c.Symmetric() ? 0 : c.left + c.right);
   // Only the input's sizes and layout matter for the input gradient: an uninitialised tensor stands in for it.
   at::Tensor shapeOnly = at::empty({s[0], s[3], h, wd}, dy.options().memory_format(dy.suggest_memory_format()));
-  auto grads = at::convolution_backward(dy, shapeOnly, w, c10::nullopt, c.strides, c.Padding(), c.dilations, false,
+  auto grads = at::convolution_backward(dy, shapeOnly, w, at::OptionalIntArrayRef(), c.strides, c.Padding(), c.dilations, false,
                                         {0, 0}, 1, {true, false, false});
   at::Tensor dx = std::get<0>(grads);
   if (!c.Symmetric()) dx = dx.narrow(2, c.top, s[1]).narrow(3, c.left, s[2]);
@@ -90,7 +90,7 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   at::Tensor dy = ToNCHW(F32(Arg(info, 1)));
   std::vector<int64_t> f = Ints(info, 2);  // HWIO
   at::Tensor shapeOnly = at::empty({f[3], f[2], f[0], f[1]}, dy.options().memory_format(dy.suggest_memory_format()));
-  auto grads = at::convolution_backward(dy, x, shapeOnly, c10::nullopt, c.strides, c.Padding(), c.dilations, false,
+  auto grads = at::convolution_backward(dy, x, shapeOnly, at::OptionalIntArrayRef(), c.strides, c.Padding(), c.dilations, false,
                                         {0, 0}, 1, {false, true, false});
   return Out(info, ToHWIO(std::get<1>(grads)));
 }

@@ -67,6 +67,11 @@ const Named<UnaryScalar> kUnaryScalar[] = {
     {"Step",
      [](const at::Tensor& x, double alpha) {
        if (x.scalar_type() != at::kFloat) return at::where(x > 0, at::scalar_tensor(1, x.options()), at::scalar_tensor(alpha, x.options()));
+       // Off the CPU the loop below cannot read the data: the same selects as device kernels.
+       if (!x.device().is_cpu()) {
+         at::Tensor r = at::where(x > 0, at::scalar_tensor(1, x.options()), at::scalar_tensor(alpha, x.options()));
+         return at::where(at::isnan(x), x, r);
+       }
        at::Tensor in = x.contiguous();
        at::Tensor out = at::empty_like(in);
        const float* src = in.data_ptr<float>();
@@ -171,7 +176,7 @@ Napi::Value Cast(const Napi::CallbackInfo& info) { return Out(info, Arg(info, 0)
 
 // fill(shape, value, dtype) → id
 Napi::Value Fill(const Napi::CallbackInfo& info) {
-  return Out(info, at::full(Ints(info, 0), Num(info, 1), at::TensorOptions().dtype(ToScalarType(Int(info, 2)))));
+  return Out(info, at::full(Ints(info, 0), Num(info, 1), OptionsOf(info.Env(), ToScalarType(Int(info, 2)))));
 }
 
 // softmax(x, dim) → id

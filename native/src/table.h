@@ -53,6 +53,9 @@ class Table {
   }
 
   int64_t Live() const { return live_; }
+  // Where this environment's tensors live (setDevice in device.cc): every tensor the addon creates goes here, and
+  // data crosses to the host only in write/read. Per environment like the table, whose tensors all share it.
+  at::Device device = at::kCPU;
   // The dtype convolutions compute in for this environment: kFloat, or kBFloat16 while a caller has asked for
   // reduced-precision inference (setConvPrecision). Per environment, so a training worker never sees it.
   at::ScalarType conv_dtype = at::kFloat;
@@ -150,10 +153,16 @@ void Export(Napi::Env env, Napi::Object exports, const char* name) {
   exports.Set(name, Napi::Function::New<Guarded<F>>(env, name));
 }
 
+// Options for a tensor created from nothing (fill, write): the environment's device.
+inline at::TensorOptions OptionsOf(const Napi::Env& env, at::ScalarType dtype) {
+  return at::TensorOptions().dtype(dtype).device(TableOf(env).device);
+}
+
 // Each source file registers its functions.
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
 void RegisterReduce(Napi::Env env, Napi::Object exports);
 void RegisterShape(Napi::Env env, Napi::Object exports);
 void RegisterConv(Napi::Env env, Napi::Object exports);
+void RegisterDevice(Napi::Env env, Napi::Object exports);
 
 }  // namespace dt

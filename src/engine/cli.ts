@@ -3,7 +3,7 @@
  * extension's engine process, in-process. The sub-commands and their flags are a contract used by acceptance
  * checks: keep them exactly.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createOutput, parseIterations, parseNumber, parsePositiveInt, type Output } from './cli/output';
 import { generateMazeFiles, generatePrefixSumStrings } from './cli/generate';
 import { runTrain } from './cli/train';
@@ -12,6 +12,7 @@ import { runPredict } from './cli/predict';
 import { runTrace } from './cli/trace';
 import { runBenchSession, runBenchSolve, runBenchTrain } from './cli/bench';
 import { initBackend, BACKEND_PREFERENCES, type BackendPreference } from './tf';
+import { parseDeviceSpec, type DeviceSpec } from './backends/torch/nativeAddon';
 import { ENGINE_VERSION } from './checkpoint';
 import { DEFAULT_TILE_TOLERANCE } from './eval/thinking';
 
@@ -21,11 +22,23 @@ program
   .description('Deep Thinking Lab engine: train, evaluate and run recurrent nets that learn algorithms (Bansal et al. 2022).')
   .version(ENGINE_VERSION)
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_PREFERENCES as string[]).default(process.env.DEEP_THINKING_BACKEND ?? 'auto'))
+  .addOption(
+    new Option('--device <d>', 'where the torch backend keeps tensors: auto (CUDA when its libtorch has it) | cpu | cuda | cuda:N')
+      .default(process.env.DEEP_THINKING_DEVICE || 'auto')
+      .argParser((v) => {
+        try {
+          return parseDeviceSpec(v, '--device');
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message); // commander prints it as a usage error
+        }
+      }),
+  )
   .option('--json', 'print one JSON object per line', false)
   .showHelpAfterError();
 
 interface GlobalOpts {
   backend: BackendPreference;
+  device: DeviceSpec;
   json: boolean;
 }
 
@@ -37,6 +50,7 @@ function action<A extends unknown[]>(needsBackend: boolean, fn: (out: Output, ..
     try {
       if (needsBackend) {
         process.env.DEEP_THINKING_BACKEND = g.backend; // workers read it
+        process.env.DEEP_THINKING_DEVICE = g.device; // workers and the torch backend read it
         const info = await initBackend(g.backend);
         out.info(`backend: ${info.description}`);
       }

@@ -9,6 +9,10 @@
  * - `cpu`    → the pure-JS backend. ~1000× slower, so it is only used when asked for by name, never as a fallback.
  * `auto` tries gpu, native, torch (where its addon was built), then wasm.
  *
+ * Device (DEEP_THINKING_DEVICE, the CLI's `--device`, the extension's `deepThinking.engine.device`): where the
+ * torch backend keeps its tensors, 'auto' | 'cpu' | 'cuda' | 'cuda:N'. An explicit CUDA device makes `auto` mean
+ * torch (an error says why when its addon or CUDA is missing), and is refused with the other backends.
+ *
  * The wasm backend has no Conv2DBackpropFilter kernel, so `conv2d` below wraps the convolution in `tf.customGrad`
  * and writes both gradients as *forward* convolutions, which run on XNNPACK.
  */
@@ -23,6 +27,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { torchDevice } from './backends/torch/nativeAddon';
 
 export { tf };
 export const CPU_BACKEND_VERSION: string = version_cpu;
@@ -103,6 +108,11 @@ export async function initBackend(requested: BackendPreference = 'auto'): Promis
   if (!BACKEND_PREFERENCES.includes(requested)) {
     throw new Error(`unknown backend "${requested}"; expected one of ${BACKEND_PREFERENCES.join(', ')}`);
   }
+  const device = torchDevice(); // validates DEEP_THINKING_DEVICE before anything loads
+  const cuda = device.startsWith('cuda');
+  if (cuda && requested !== 'auto' && requested !== 'torch') {
+    throw new Error(`device ${device} is a torch backend setting; backend "${requested}" does not use it (use --backend torch or auto)`);
+  }
   // Registering the wasm backend has side effects only when it is imported.
   await import('@tensorflow/tfjs-backend-wasm');
   const tryNative = async (pkg: string, label: string): Promise<BackendInfo | undefined> => {
@@ -133,6 +143,10 @@ export async function initBackend(requested: BackendPreference = 'auto'): Promis
       info = { name: 'cpu', requested, description: 'pure-JS cpu (very slow; requested explicitly)', customConvGrad: true };
       break;
     case 'auto':
+      if (cuda) {
+        info = await useTorch(requested);
+        break;
+      }
       info =
         (await tryNative('@tensorflow/tfjs-node-gpu', 'native CUDA')) ??
         (await tryNative('@tensorflow/tfjs-node', 'native CPU')) ??

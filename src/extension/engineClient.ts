@@ -160,6 +160,7 @@ export class EngineClient implements EngineApi, vscode.Disposable {
     const env = {
       ...process.env,
       DEEP_THINKING_BACKEND: s.backend,
+      DEEP_THINKING_DEVICE: s.device,
       DEEP_THINKING_WASM_DIR: this.context.asAbsolutePath('dist/wasm'),
       DEEP_THINKING_MODELS_DIR: this.context.asAbsolutePath('media/models'),
     };

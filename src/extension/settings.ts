@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { normalizeSettings, type Settings } from './settingsModel';
 
-export type { Settings, Backend } from './settingsModel';
+export type { Settings, Backend, Device } from './settingsModel';
 
 export const SECTION = 'deepThinking';
 
@@ -14,6 +14,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   return normalizeSettings({
     nodePath: c.get('engine.nodePath'),
     backend: c.get('engine.backend'),
+    device: c.get('engine.device'),
     maxFps: c.get('solve.maxFps'),
     iterations: c.get('solve.iterations'),
     maxFrameCells: c.get('solve.maxFrameCells'),

@@ -4,11 +4,18 @@
  */
 export type Backend = 'auto' | 'gpu' | 'native' | 'torch' | 'wasm';
 export const BACKENDS: readonly Backend[] = ['auto', 'gpu', 'native', 'torch', 'wasm'];
+/** Where the torch backend keeps tensors: 'auto' (CUDA when its libtorch has it) | 'cpu' | 'cuda' | 'cuda:N'. */
+export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
+
+function isDevice(v: unknown): v is Device {
+  return typeof v === 'string' && /^(auto|cpu|cuda|cuda:\d{1,3})$/.test(v);
+}
 
 export interface Settings {
   /** Node executable for the engine; empty = the extension host's own Node */
   nodePath: string;
   backend: Backend;
+  device: Device;
   /** most solve frames streamed per second */
   maxFps: number;
   /** 'auto' (halt when stable) or a fixed count */
@@ -23,6 +30,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   nodePath: '',
   backend: 'auto',
+  device: 'auto',
   maxFps: 30,
   iterations: 'auto',
   maxFrameCells: 256 * 256,
@@ -45,6 +53,7 @@ export function normalizeSettings(raw: Record<string, unknown>): Settings {
   return {
     nodePath: typeof raw.nodePath === 'string' ? raw.nodePath.trim() : d.nodePath,
     backend: BACKENDS.includes(raw.backend as Backend) ? (raw.backend as Backend) : d.backend,
+    device: isDevice(raw.device) ? raw.device : d.device,
     maxFps: int(raw.maxFps, 1, 120, d.maxFps),
     iterations: raw.iterations === undefined ? d.iterations : iterations,
     maxFrameCells: int(raw.maxFrameCells, 64, 4096 * 4096, d.maxFrameCells),

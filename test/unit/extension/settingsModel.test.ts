@@ -27,3 +27,9 @@ test('bad values fall back or clamp instead of reaching the engine', () => {
   assert.equal(normalizeSettings({ iterations: 'auto' }).iterations, 'auto');
   assert.equal(normalizeSettings({ maxFps: 1000 }).maxFps, 120);
 });
+
+test('the engine device: auto by default, cpu / cuda / cuda:N kept, anything else falls back to auto', () => {
+  assert.equal(normalizeSettings({}).device, 'auto');
+  for (const d of ['cpu', 'cuda', 'cuda:0', 'cuda:3']) assert.equal(normalizeSettings({ device: d }).device, d);
+  for (const d of ['gpu', 'cuda:', 'cuda:x', 'CUDA', 7, ' cpu']) assert.equal(normalizeSettings({ device: d }).device, 'auto', String(d));
+});

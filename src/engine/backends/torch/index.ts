@@ -2,13 +2,14 @@
  * The optional 'torch' backend (issue #4): tfjs kernels run by libtorch through the Node-API addon in native/.
  * The model stays the one TypeScript definition in src/engine/models; only the kernels change.
  *
- *   registerTorchBackend()      load the addon, set libtorch's threads, register backend 'torch' and its kernels
+ *   registerTorchBackend()      load the addon, set libtorch's threads and device, register backend 'torch' and its
+ *                               kernels
  *   tf.setBackend('torch')      (done by src/engine/tf.ts for `--backend torch`)
  *
  * Throws a clear error (how to build the addon) when native/build/Release/dt_torch.node is missing.
  */
 import { registerBackend, registerKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import { loadTorchAddon, torchThreads, type TorchAddon } from './nativeAddon';
+import { loadTorchAddon, torchDevice, torchThreads, type DeviceSpec, type TorchAddon } from './nativeAddon';
 import { TorchBackend } from './torchBackend';
 import { BACKEND_NAME } from './kernels/kernel';
 import { elementwiseKernels } from './kernels/elementwiseKernels';
@@ -26,6 +27,10 @@ export interface TorchBackendInfo {
   description: string;
   version: string;
   threads: number;
+  /** where tensors live: "cpu" or "cuda:N" */
+  device: string;
+  /** the libtorch file the addon loaded */
+  library?: string;
   /** kernels implemented natively */
   nativeKernels: string[];
   /** kernels that run on the cpu backend through copies */
@@ -39,10 +44,25 @@ export function nativeKernelConfigs(addon: TorchAddon): KernelConfig[] {
   return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon)];
 }
 
-/** Register backend 'torch' (once per thread). `threads`: libtorch intra-op threads (default: all cores). */
-export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo {
+/**
+ * Put this thread's tensors on `device`. 'cpu' and 'auto' work with any addon; an addon built before devices
+ * existed is CPU-only, so asking it for CUDA says to rebuild.
+ */
+export function applyDevice(addon: TorchAddon, device: DeviceSpec): string {
+  if (addon.setDevice) return addon.setDevice(device);
+  if (device === 'cpu' || device === 'auto') return 'cpu';
+  throw new Error(`device ${device} needs a torch addon with device support: rebuild it (npm run build:native)`);
+}
+
+/**
+ * Register backend 'torch' (once per thread). `threads`: libtorch intra-op threads (default: all cores);
+ * `device`: where tensors live (default DEEP_THINKING_DEVICE, else 'auto': CUDA when the linked libtorch has it).
+ */
+export function registerTorchBackend(threads = torchThreads(), device: DeviceSpec = torchDevice()): TorchBackendInfo {
   if (registered) return registered;
   const addon = loadTorchAddon();
+  // First: the device is fixed before any tensor exists, and a CUDA request on a CPU-only libtorch fails here.
+  const placed = applyDevice(addon, device);
   addon.setThreads(threads);
   const convMode = process.env.DEEP_THINKING_TORCH_CONV_MODE;
   if (convMode !== undefined) addon.setConvMode(Number(convMode)); // measurement knob: 0 views, 1 NCHW, 2 channels-last
@@ -58,12 +78,16 @@ export function registerTorchBackend(threads = torchThreads()): TorchBackendInfo
   // DEEP_THINKING_TORCH_FUSED_RELU_GRAD=0 keeps tfjs's own composition (to measure the difference).
   if (names.has(RELU_GRAD_KERNEL) && process.env.DEEP_THINKING_TORCH_FUSED_RELU_GRAD !== '0') registerFusedReluGradient(BACKEND_NAME);
   const info = addon.info();
+  const dev = addon.deviceInfo?.();
+  const where = placed === 'cpu' ? '' : `on ${placed}${dev?.cudnn ? ' (cuDNN)' : ''}, `;
   registered = {
     description:
-      `libtorch ${info.version}${info.mkldnn ? ' (oneDNN)' : ''}, ${info.threads} thread(s), ` +
+      `libtorch ${info.version}${info.mkldnn ? ' (oneDNN)' : ''}, ${where}${info.threads} thread(s), ` +
       `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}${allocator ? ', tensor memory kept for reuse' : ''}`,
     version: info.version,
     threads: info.threads,
+    device: placed,
+    library: dev?.library,
     nativeKernels: [...names].sort(),
     fallbackKernels: fallback.map((k) => k.kernelName).sort(),
   };

@@ -76,6 +76,42 @@ export interface TorchAddon {
    * Per thread (environment). Returns the previous setting. Missing from addons built before it existed.
    */
   setConvPrecision?(precision: number): number;
+  /**
+   * Where this thread's tensors live from now on: 'cpu' | 'cuda' | 'cuda:N' | 'auto' (CUDA when the linked libtorch
+   * has it and sees a device). Returns the device chosen ("cpu" or "cuda:N"). Throws "this libtorch has no CUDA",
+   * naming the library loaded, when CUDA is asked for and absent; refused while tensors are live on another device.
+   * Missing from addons built before it existed.
+   */
+  setDevice?(spec: string): string;
+  deviceInfo?(): TorchDeviceInfo;
+}
+
+export interface TorchDeviceInfo {
+  /** this thread's device: "cpu" or "cuda:N" */
+  device: string;
+  /** whether the loaded libtorch has CUDA and a driver that sees a device */
+  cuda: boolean;
+  cudaDevices: number;
+  /** whether libtorch_cuda is in the process (with or without a usable device) */
+  cudaLibrary: boolean;
+  cudnn: boolean;
+  /** the libtorch file the addon loaded (dladdr on one of its symbols) */
+  library: string;
+}
+
+export type DeviceSpec = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
+
+/** Checks a device name before any addon is loaded: 'auto' | 'cpu' | 'cuda' | 'cuda:N'. */
+export function parseDeviceSpec(value: string, source = 'device'): DeviceSpec {
+  const v = value.trim();
+  if (v === 'auto' || v === 'cpu' || v === 'cuda' || /^cuda:\d{1,3}$/.test(v)) return v as DeviceSpec;
+  throw new Error(`${source} "${value}" is not one of auto, cpu, cuda, cuda:N`);
+}
+
+/** The device the torch backend puts tensors on: DEEP_THINKING_DEVICE (the CLI's --device and the extension's setting set it), default 'auto'. */
+export function torchDevice(): DeviceSpec {
+  const env = process.env.DEEP_THINKING_DEVICE;
+  return env === undefined || env === '' ? 'auto' : parseDeviceSpec(env, 'DEEP_THINKING_DEVICE');
 }
 
 export const ADDON_FILE = 'dt_torch.node';
@@ -101,7 +137,8 @@ export function findTorchAddon(candidates: string[] = addonCandidates()): string
   if (!file) {
     throw new Error(
       `the torch backend's native addon (${ADDON_FILE}) is not built; looked in: ${candidates.join(', ')}. ` +
-        'Build it with `npm run build:native` (needs Debian\'s libtorch-dev: apt-get install libtorch-dev).',
+        'Build it with `npm run build:native` (needs a libtorch: TORCH_DIR, a Python install of PyTorch, or Debian\'s ' +
+        'libtorch-dev: apt-get install libtorch-dev).',
     );
   }
   return file;
