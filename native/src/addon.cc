@@ -102,8 +102,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 // tuneAllocator(mmapThreshold, trimThreshold) → whether it applied. glibc's defaults return freed memory to the OS
 // after every training step (the tfjs tape frees hundreds of MB of activations and gradients at once), so the next
 // step page-faults all of it in again: ~60 k faults and ~12 % of a step. Keeping tensors below `mmapThreshold` on
-// the heap and trimming only beyond `trimThreshold` lets them be reused. Process-wide, so it is opt-out
-// (DEEP_THINKING_TORCH_MALLOC=default on the tfjs side).
+// the heap and trimming only beyond `trimThreshold` lets them be reused. Process-wide.
 Napi::Value TuneAllocator(const Napi::CallbackInfo& info) {
 #ifdef __GLIBC__
   bool ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(Int(info, 0))) == 1;

@@ -2,9 +2,7 @@
 //
 // tfjs keeps activations NHWC and filters HWIO; libtorch's conv takes NCHW / OIHW. Permuting an NHWC tensor to
 // NCHW gives a tensor with channels-last strides, which libtorch's oneDNN path consumes without a copy; the output
-// comes back channels-last and permutes back to a contiguous NHWC tensor. The layout libtorch gets is selectable
-// (setConvMode) so it can be measured: 0 = those permuted views as they are, 1 = copy to contiguous NCHW,
-// 2 = explicitly channels-last (copying the filter too).
+// comes back channels-last and permutes back to a contiguous NHWC tensor. No layout copy is made here.
 //
 // Padding: libtorch pads symmetrically; an asymmetric tfjs padding (even kernels, 'same' with odd excess) pads the
 // input explicitly and runs an unpadded conv; the input gradient is then cropped.
@@ -13,18 +11,8 @@
 namespace dt {
 namespace {
 
-int g_conv_mode = 0;
-
-at::Tensor Layout(const at::Tensor& t) {
-  switch (g_conv_mode) {
-    case 1: return t.contiguous();
-    case 2: return t.contiguous(at::MemoryFormat::ChannelsLast);
-    default: return t;
-  }
-}
-
-at::Tensor ToNCHW(const at::Tensor& nhwc) { return Layout(nhwc.permute({0, 3, 1, 2})); }
-at::Tensor ToOIHW(const at::Tensor& hwio) { return Layout(hwio.permute({3, 2, 0, 1})); }
+at::Tensor ToNCHW(const at::Tensor& nhwc) { return nhwc.permute({0, 3, 1, 2}); }
+at::Tensor ToOIHW(const at::Tensor& hwio) { return hwio.permute({3, 2, 0, 1}); }
 at::Tensor ToNHWC(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1}); }
 at::Tensor ToHWIO(const at::Tensor& oihw) { return oihw.permute({2, 3, 1, 0}); }
 
@@ -115,13 +103,6 @@ Napi::Value SetConvPrecision(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(previous));
 }
 
-Napi::Value SetConvMode(const Napi::CallbackInfo& info) {
-  int64_t m = Int(info, 0);
-  if (m < 0 || m > 2) throw std::runtime_error("setConvMode: 0 (views), 1 (NCHW) or 2 (channels-last)");
-  g_conv_mode = static_cast<int>(m);
-  return info.Env().Undefined();
-}
-
 }  // namespace
 
 void RegisterConv(Napi::Env env, Napi::Object exports) {
@@ -129,7 +110,6 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
   Export<Conv2dBackpropInput>(env, exports, "conv2dBackpropInput");
   Export<Conv2dBackpropFilter>(env, exports, "conv2dBackpropFilter");
   Export<MatMul>(env, exports, "matmul");
-  Export<SetConvMode>(env, exports, "setConvMode");
   Export<SetConvPrecision>(env, exports, "setConvPrecision");
 }
 

@@ -64,10 +64,8 @@ export function registerTorchBackend(threads = torchThreads(), device: DeviceSpe
   // First: the device is fixed before any tensor exists, and a CUDA request on a CPU-only libtorch fails here.
   const placed = applyDevice(addon, device);
   addon.setThreads(threads);
-  const convMode = process.env.DEEP_THINKING_TORCH_CONV_MODE;
-  if (convMode !== undefined) addon.setConvMode(Number(convMode)); // measurement knob: 0 views, 1 NCHW, 2 channels-last
   // Keep freed tensor memory for reuse instead of returning it to the OS after every step (see addon.cc).
-  const allocator = process.env.DEEP_THINKING_TORCH_MALLOC === 'default' ? false : addon.tuneAllocator(32 << 20, 1 << 30);
+  const allocator = addon.tuneAllocator(32 << 20, 1 << 30);
   const native = nativeKernelConfigs(addon);
   const names = new Set(native.map((k) => k.kernelName));
   const fallback = fallbackKernels(names);
@@ -75,8 +73,7 @@ export function registerTorchBackend(threads = torchThreads(), device: DeviceSpe
   // Priority below the defaults: never picked unless asked for by name.
   registerBackend(BACKEND_NAME, () => new TorchBackend(addon), 0);
   // After the kernels: the gradient dispatches to DtReluGrad only while this backend is the active one.
-  // DEEP_THINKING_TORCH_FUSED_RELU_GRAD=0 keeps tfjs's own composition (to measure the difference).
-  if (names.has(RELU_GRAD_KERNEL) && process.env.DEEP_THINKING_TORCH_FUSED_RELU_GRAD !== '0') registerFusedReluGradient(BACKEND_NAME);
+  if (names.has(RELU_GRAD_KERNEL)) registerFusedReluGradient(BACKEND_NAME);
   const info = addon.info();
   const dev = addon.deviceInfo?.();
   const where = placed === 'cpu' ? '' : `on ${placed}${dev?.cudnn ? ' (cuDNN)' : ''}, `;

@@ -70,7 +70,6 @@ export interface TorchAddon {
   conv2dBackpropFilter(x: number, dy: number, filterShape: number[], pads: number[], strides: number[], dilations: number[]): number;
   matmul(a: number, b: number, transposeA: boolean, transposeB: boolean): number;
   /** 0: permuted views (channels-last strides), 1: contiguous NCHW copies, 2: explicit channels-last copies */
-  setConvMode(mode: number): void;
   /**
    * 0: convolutions compute in float32; 1: in bfloat16 (inference only), keeping bfloat16 outputs that read() widens.
    * Per thread (environment). Returns the previous setting. Missing from addons built before it existed.
