@@ -382,33 +382,48 @@ export async function loadCheckpoint(dir: string): Promise<{ model: DTNet; meta:
     const e = byName.get(spec.name);
     if (!e) throw new Error(`${jsonFile}: missing weight "${spec.name}" (needed by ${label}) in weightsManifest`);
     if (e.shape.join() !== spec.shape.join()) throw new Error(`${jsonFile}: weight "${spec.name}" has shape [${e.shape}] but ${label} needs [${spec.shape}]`);
+    if (e.dtype !== 'float32') throw new Error(`${jsonFile}: weight "${spec.name}" has dtype ${e.dtype}; network weights must be float32`);
     byName.delete(spec.name);
   }
   if (byName.size > 0) throw new Error(`${jsonFile}: unexpected weight "${[...byName.keys()][0]}" in weightsManifest: not part of ${label}`);
 
+  // The size check comes before any read or allocation: a few bytes of model.json must not make us allocate
+  // gigabytes for a weights file that cannot hold them.
+  const want = manifestBytes(manifest);
+  const sizeMismatch = (have: number) =>
+    new Error(`${binFile}: is ${have} bytes but the weightsManifest in ${MODEL_JSON} describes ${want} bytes (${manifest.length} weights); the checkpoint is truncated or mismatched`);
   let buf: Buffer;
   try {
+    const st = await stat(binFile);
+    if (st.size !== want) throw sizeMismatch(st.size);
     buf = await readFile(binFile);
   } catch (e) {
+    if (!(e as NodeJS.ErrnoException).code) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${binFile}: missing` : `${binFile}: cannot read: ${code ?? (e as Error).message}`);
   }
-  const want = manifestBytes(manifest);
-  if (buf.byteLength !== want) {
-    throw new Error(`${binFile}: is ${buf.byteLength} bytes but the weightsManifest in ${MODEL_JSON} describes ${want} bytes (${manifest.length} weights); the checkpoint is truncated or mismatched`);
-  }
+  if (buf.byteLength !== want) throw sizeMismatch(buf.byteLength);
   const arrayBuffer = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   const tensors = tf.io.decodeWeights(arrayBuffer, manifest);
   const values = new Map<string, Float32Array>();
   try {
     for (const [name, t] of Object.entries(tensors)) {
       const d = t.dataSync();
-      values.set(name, d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>));
+      const v = d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+      const bad = firstNonFinite(v);
+      if (bad >= 0) throw new Error(`${binFile}: weight "${name}" holds ${v[bad]} at index ${bad}; a usable checkpoint has only finite weights`);
+      values.set(name, v);
     }
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
   return { model: createModel(arch, values), meta };
+}
+
+/** Index of the first NaN or ±Infinity in `v`, or -1. */
+export function firstNonFinite(v: Float32Array): number {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
+  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
