@@ -173,7 +173,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, v
     } finally {
       await fh.close();
     }
-    await rename(tmp, file);
+    await renameHook.rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw new Error(`${file}: could not ${verb}: ${(e as Error).message}`);
@@ -195,6 +195,12 @@ export function formatJson(v: unknown, indent = ''): string {
   }
   return JSON.stringify(v) ?? 'null';
 }
+
+/**
+ * The renames that publish a write, behind a seam so that crash tests can stop the process at any one of them.
+ * Production code never replaces it.
+ */
+export const renameHook: { rename: (from: string, to: string) => Promise<void> } = { rename };
 
 /** Write files into a temp sibling, then swap it in for `dir`. */
 async function writeDirAtomically(dir: string, files: Array<[string, Uint8Array]>): Promise<void> {
@@ -227,11 +233,11 @@ async function writeDirAtomically(dir: string, files: Array<[string, Uint8Array]
     }
     let movedAside = false;
     if (existing) {
-      await rename(target, old);
+      await renameHook.rename(target, old);
       movedAside = true;
     }
     try {
-      await rename(tmp, target);
+      await renameHook.rename(tmp, target);
     } catch (e) {
       if (movedAside) await rename(old, target).catch(() => undefined);
       throw e;
@@ -241,6 +247,55 @@ async function writeDirAtomically(dir: string, files: Array<[string, Uint8Array]
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw new Error(`${target}: could not write checkpoint: ${(e as Error).message}`);
   }
+}
+
+/** Whether process `pid` still runs (then its temporaries may be a write in progress). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // our own leftovers: nothing of ours is writing while we recover
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Repair what a crash inside writeDirAtomically can leave next to checkpoint `dir`, and tidy up:
+ * - `dir` missing (the crash fell between moving the old copy aside and renaming the new one in): the newest
+ *   complete `.<name>.tmp-*` (model.json is written last, so its presence means complete) becomes `dir`, else the
+ *   newest `.<name>.old-*` that holds a model.json;
+ * - then stale `.<name>.tmp-*` / `.<name>.old-*` of processes that no longer run are deleted.
+ * Returns what it did, one line each, for the caller's log.
+ */
+export async function recoverCheckpointDir(dir: string): Promise<string[]> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const leftover = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)-[0-9a-f]+$`);
+  const found = names
+    .map((n) => ({ name: n, m: leftover.exec(n) }))
+    .filter((x): x is { name: string; m: RegExpExecArray } => !!x.m && !isAlive(Number(x.m[2])))
+    .map((x) => ({ path: path.join(parent, x.name), kind: x.m[1] as 'tmp' | 'old', mtime: statSync(path.join(parent, x.name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }));
+  const done: string[] = [];
+  if (found.length === 0) return done;
+  if (!existsSync(path.join(target, MODEL_JSON)) && !(existsSync(target) && (await readdir(target)).length > 0)) {
+    const complete = found.filter((f) => existsSync(path.join(f.path, MODEL_JSON)));
+    // A complete new copy beats the old one it was replacing.
+    complete.sort((a, b) => (a.kind === b.kind ? b.mtime - a.mtime : a.kind === 'tmp' ? -1 : 1));
+    if (complete.length > 0) {
+      await rm(target, { recursive: true, force: true });
+      await rename(complete[0].path, target);
+      done.push(`${target}: restored from ${path.basename(complete[0].path)} (left by an interrupted write)`);
+      found.splice(found.indexOf(complete[0]), 1);
+    }
+  }
+  for (const f of found) {
+    await rm(f.path, { recursive: true, force: true });
+    done.push(`${target}: removed the stale ${path.basename(f.path)}`);
+  }
+  return done;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
