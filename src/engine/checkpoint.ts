@@ -615,7 +615,11 @@ export interface ModelListEntry {
  * Checkpoints (and .pth files) in `dirs`, metadata only. Each dir may itself be a checkpoint or contain checkpoint
  * directories / .pth files one level down. Missing dirs are skipped; unreadable entries are listed with `error`.
  */
-export async function listModels(dirs: string[]): Promise<ModelListEntry[]> {
+export async function listModels(
+  dirs: string[],
+  inspect: (p: string, origin: 'checkpoint' | 'pth') => Promise<CheckpointMeta> = (p, origin) =>
+    origin === 'pth' ? inspectPth(p).then((imp) => metaFromPth(imp)) : readCheckpointMeta(p),
+): Promise<ModelListEntry[]> {
   const out: ModelListEntry[] = [];
   const seen = new Set<string>();
   const add = async (p: string, dir: string): Promise<void> => {
@@ -625,7 +629,7 @@ export async function listModels(dirs: string[]): Promise<ModelListEntry[]> {
     if (PTH_EXT.test(p)) {
       const entry: ModelListEntry = { name: pthDisplayName(p), path: p, origin: 'pth', dir };
       try {
-        entry.meta = metaFromPth(await inspectPth(p));
+        entry.meta = await inspect(p, 'pth');
       } catch (e) {
         entry.error = (e as Error).message;
       }
@@ -634,7 +638,7 @@ export async function listModels(dirs: string[]): Promise<ModelListEntry[]> {
     }
     const entry: ModelListEntry = { name: path.basename(p), path: p, origin: 'checkpoint', dir };
     try {
-      entry.meta = await readCheckpointMeta(p);
+      entry.meta = await inspect(p, 'checkpoint');
     } catch (e) {
       entry.error = (e as Error).message;
     }

@@ -51,6 +51,7 @@ import { accuracyPerIteration, testPuzzles, toEvaluateCurve } from './eval/accur
 import { SolveSession } from './eval/solveSession';
 import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
 import { ModelCache } from './modelCache';
+import { ModelInspector } from './modelInspector';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
 import { train } from './train/trainer';
 
@@ -105,6 +106,8 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
   ready.catch(() => undefined); // reported per request
   const modelsDir = () => opts.modelsDir ?? bundledModelsDir();
   const models = new ModelCache((spec) => loadModel(spec, { modelsDir: modelsDir() }));
+  // Model lists read files in a worker, each within a time budget: a hostile file cannot stall other requests.
+  const inspector = new ModelInspector();
   const sessions = new Map<string, { session: SolveSession; spec: string; release: () => void }>();
 
   /** Register a request handler that waits for the backend and reports errors as plain messages. */
@@ -151,8 +154,9 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     const bundled = modelsDir();
     const scan = [...(bundled ? [bundled] : []), ...(Array.isArray(dirs) ? dirs.filter((d) => typeof d === 'string') : [])];
     const out: ModelSummary[] = [];
-    for (const entry of await listModels(scan)) {
+    for (const entry of await listModels(scan, (file, origin) => inspector.inspect(file, origin))) {
       if (!entry.meta) {
+        // Listed in the engine log (the protocol's summaries describe usable models only).
         log('warn', `skipping model ${entry.path}: ${entry.error}`);
         continue;
       }
@@ -309,6 +313,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     dispose() {
       for (const id of [...sessions.keys()]) disposeSession(id);
       models.dispose();
+      inspector.dispose();
     },
   };
 }

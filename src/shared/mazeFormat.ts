@@ -187,13 +187,13 @@ export function parseMazeDocument(text: string): MazeDocument {
     scannedChars += row.length;
     if (dropped > 0 && unknownChars * 2 > scannedChars && r + 1 < rows) {
       // Mostly characters a maze never has: stop here rather than count the rest of a file that is not a maze.
-      all.push({
+      const stop: MazeDiagnostic = {
         line,
         column: 1,
         severity: 'error',
         message: `stopped reading at line ${line}: ${unknownChars.toLocaleString('en-US')} of the ${scannedChars.toLocaleString('en-US')} characters so far are not # . S G or space; this does not look like a maze`,
-      });
-      return { grid: undefined, diagnostics: withDropped(all, dropped), meta, comments, rowLines };
+      };
+      return { grid: undefined, diagnostics: [...withDropped(all, dropped), stop], meta, comments, rowLines };
     }
   }
 
