@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { tf } from '../tf';
 import { createModel } from '../models/createModel';
 import type { DTNet } from '../models/dtNet';
-import type { Architecture, ModelKind } from '../../shared/architecture';
+import { validateArchitecture, type Architecture, type ModelKind } from '../../shared/architecture';
 import { batchCorrect, encodeBatch, type Batch, type ProblemId } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
@@ -370,6 +370,29 @@ async function initialModel(spec: string, arch: Architecture): Promise<DTNet> {
   }
 }
 
+/**
+ * `outDir` must be a checkpoint directory, an empty one, or not exist yet, under a parent we can write: said before
+ * any training, with the real cause (a read-only mount is EROFS, not the ENOENT that a later rename would report).
+ */
+export async function checkOutDir(outDir: string): Promise<void> {
+  const st = fs.statSync(outDir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new Error(`${outDir}: exists and is not a directory; the output must be a checkpoint directory`);
+  if (st && fs.readdirSync(outDir).length > 0 && !fs.existsSync(path.join(outDir, 'model.json'))) {
+    throw new Error(`${outDir}: exists and is not a checkpoint (no model.json); refusing to train into it`);
+  }
+  const parent = path.dirname(path.resolve(outDir));
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    const probe = path.join(parent, `.${path.basename(outDir)}.probe-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe, { force: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EROFS' ? 'read-only file system' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.message;
+    throw new Error(`${outDir}: cannot write checkpoints in ${parent}: ${why}${err.code ? ` (${err.code})` : ''}`);
+  }
+}
+
 /** The selection metric and epoch recorded in a best checkpoint written by a run of the same net, if any. */
 async function recordedBest(dir: string, problem: string, arch: Architecture): Promise<{ metric: number; epoch: number } | undefined> {
   if (!fs.existsSync(path.join(dir, 'model.json'))) return undefined;
@@ -406,6 +429,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   // ---- resume or start
   let c = resolveTrainConfig(config);
+  validateArchitecture(architectureOf(c), 'training config');
+  // Before the first epoch, not after it: a bad --out would otherwise cost an epoch and then fail.
+  if (outDir) await checkOutDir(outDir);
   if (outDir && lastDir) {
     // A crash mid-swap leaves the complete state under a hidden temporary name: put it back before looking.
     for (const d of [outDir, lastDir]) for (const line of await recoverCheckpointDir(d)) log(line);

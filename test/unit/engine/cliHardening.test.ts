@@ -63,3 +63,35 @@ test('bad file: control characters of a CSV field never reach the terminal', () 
   assert.ok(!/[\u0000-\u0008\u000b-\u001f]/.test(r.stdout + r.stderr), JSON.stringify(r.stdout + r.stderr));
   assert.match(r.stdout, /\ufffd\[31mred\ufffd: /);
 });
+
+test('bad flag: train --width 100000 names the flag; --out that is a file or a foreign directory is refused before training', () => {
+  const r = cli('train', '--problem', 'prefix-sums', '--width', '100000', '--epochs', '1', '--out', path.join(tmp, 'w'));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--width 100000 is above the supported maximum of 2048/);
+  const file = write('not-a-dir', 'x');
+  const r2 = cli('train', '--problem', 'prefix-sums', '--epochs', '1', '--out', file);
+  assert.equal(r2.status, 1);
+  assert.match(r2.stderr, /not-a-dir: exists and is not a directory/);
+  const foreign = path.join(tmp, 'foreign');
+  fs.mkdirSync(foreign);
+  fs.writeFileSync(path.join(foreign, 'thesis.tex'), 'precious');
+  const r3 = cli('train', '--problem', 'prefix-sums', '--epochs', '1', '--out', foreign);
+  assert.equal(r3.status, 1);
+  assert.match(r3.stderr, /foreign: exists and is not a checkpoint \(no model\.json\); refusing to train into it/);
+  assert.doesNotMatch(r3.stderr + r3.stdout, /epoch 1/);
+});
+
+test('bad flag: generate with a bad size leaves no directory behind', () => {
+  const out = path.join(tmp, 'gen-bad');
+  const r = cli('generate', 'mazes', '--size', '5000', '--count', '2', '--out', out);
+  assert.equal(r.status, 1);
+  assert.ok(!fs.existsSync(out), r.stderr);
+});
+
+test('bad flag: generate with an even size leaves no directory behind either', () => {
+  const out = path.join(tmp, 'gen-even');
+  const r = cli('generate', 'mazes', '--size', '4', '--count', '2', '--out', out);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /size/);
+  assert.ok(!fs.existsSync(out));
+});
