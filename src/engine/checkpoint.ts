@@ -329,6 +329,8 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
     throw new Error(`${file}: ${msg}`);
   };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail('expected a JSON object');
+  const depth = jsonDepth(raw, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) fail(`nested deeper than ${MAX_JSON_DEPTH} levels; a model.json is a few levels deep (anything deeper would overflow the stack of whoever prints it)`);
   const o = raw as Record<string, unknown>;
   if (o.format !== CHECKPOINT_FORMAT) fail(`"format" must be "${CHECKPOINT_FORMAT}", got ${JSON.stringify(o.format)}`);
   if (typeof o.formatVersion !== 'number' || !Number.isInteger(o.formatVersion)) fail(`"formatVersion" must be an integer, got ${JSON.stringify(o.formatVersion)}`);
@@ -361,6 +363,23 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
   } as CheckpointMeta;
   checkMetaConsistency(meta, file);
   return meta;
+}
+
+/** Deepest nesting accepted in a model.json. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, walked without recursion; stops counting past `limit`. */
+export function jsonDepth(v: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** The problem fixes the input layout: a mazes checkpoint must be a 2-D net with 3 input channels, etc. */

@@ -197,6 +197,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
         if (stack.length === 0) fail('nothing on the stack at STOP');
         return pop();
       case 0x28: // MARK
+        // torch.save nests a few levels; a bound keeps a hostile file from building values too deep to print.
+        if (metastack.length >= MAX_MARK_DEPTH) fail(`MARKs nested deeper than ${MAX_MARK_DEPTH}`);
         metastack.push(stack);
         stack = [];
         break;
@@ -382,6 +384,9 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
     }
   }
 }
+
+/** Deepest MARK nesting accepted. */
+export const MAX_MARK_DEPTH = 1000;
 
 /** Longest LONG4 payload accepted (LONG1 is bounded by its 1-byte length). */
 export const MAX_LONG_BYTES = 1024;

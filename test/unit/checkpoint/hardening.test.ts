@@ -146,3 +146,15 @@ test('bad file: int32 and non-finite weights in a checkpoint are refused', async
   writeFileSync(path.join(dir, 'weights.bin'), bin);
   await assert.rejects(loadCheckpoint(dir), /weights\.bin: weight "projection\.0\.weight" holds Infinity at index 1; a usable checkpoint has only finite weights/);
 });
+
+test('bad file: a model.json nested 1,000,000 deep and a pickle of 100,000 nested MARKs are errors naming the file', () => {
+  const base = JSON.parse(readFileSync(path.join(FIXTURES, 'good-tiny', 'model.json'), 'utf8'));
+  const text = JSON.stringify(base).replace('"training":{', `"training":{"deep":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)},`);
+  assert.throws(() => parseCheckpointMeta(text, 'deep.json'), /deep\.json: nested deeper than 64 levels/);
+  assert.doesNotThrow(() => parseCheckpointMeta(JSON.stringify(base), 'ok.json'));
+  const pkl = new Uint8Array(2 + 100_000 + 1);
+  pkl.set([0x80, 0x02]);
+  pkl.fill(0x28, 2, 2 + 100_000);
+  pkl[pkl.length - 1] = 0x2e;
+  assert.throws(() => unpickle(pkl, { file: 'deep.pkl' }), /deep\.pkl: pickle opcode 0x28 \(MARK\) at byte 1002: MARKs nested deeper than 1000/);
+});
