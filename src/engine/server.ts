@@ -52,6 +52,7 @@ import { SolveSession } from './eval/solveSession';
 import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
 import { ModelCache } from './modelCache';
 import { ModelInspector } from './modelInspector';
+import { checkParams, type ParamSpec } from './paramCheck';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
 import { train } from './train/trainer';
 
@@ -114,9 +115,11 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
   const handle = <P, R>(
     type: { method: string },
     fn: (params: P, token: CancellationToken) => Promise<R>,
+    spec?: ParamSpec,
   ) => {
     connection.onRequest(type.method, async (params: P, token: CancellationToken) => {
       try {
+        if (spec) checkParams(type.method, params, spec);
         await ready;
         return await fn(params, token);
       } catch (e) {
@@ -165,14 +168,14 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       out.push(toModelSummary(entry, entry.meta, source));
     }
     return out;
-  });
+  }, { dirs: 'string[]?' });
 
   handle(ImportPthRequest, async (p: { pthPath: string; problem: ModelSummary['problem']; outDir: string; maxIters?: number }) => {
     const meta = await convertPthToCheckpoint(p.pthPath, p.outDir, { problem: p.problem, maxIters: p.maxIters });
     models.invalidate(p.outDir);
     log('info', `imported ${p.pthPath} → ${p.outDir} (${meta.architecture.kind}, width ${meta.architecture.width})`);
     return toModelSummary({ name: path.basename(p.outDir), path: p.outDir, origin: 'checkpoint' }, meta, 'imported');
-  });
+  }, { pthPath: 'string', problem: 'string?', outDir: 'string', maxIters: 'number?' });
 
   // ---- training ----------------------------------------------------------------------------------------------------
   handle(TrainRequest, async (p: TrainParams, token): Promise<TrainResult> => {
@@ -235,6 +238,9 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       steps: result.steps,
       seconds: result.seconds,
     };
+  }, {
+    runId: 'string', problem: 'string', model: 'string', width: 'number?', maxIters: 'number?', alpha: 'number?', epochs: 'number?',
+    trainSize: 'number?', size: 'number?', batchSize: 'number?', lr: 'number?', seed: 'number?', outDir: 'string', resume: 'boolean?', csv: 'string?',
   });
 
   // ---- evaluation --------------------------------------------------------------------------------------------------
@@ -270,7 +276,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     } finally {
       release();
     }
-  });
+  }, { evalId: 'string', model: 'string', problem: 'string', sizes: 'number[]', iterations: 'number[]', count: 'number', seed: 'number?', csv: 'string?' });
 
   // ---- solving -----------------------------------------------------------------------------------------------------
   const sendFrame = (frame: Parameters<Parameters<SolveSession['solve']>[1]>[0]) =>
@@ -295,13 +301,13 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       sessions.set(p.sessionId, entry);
     }
     return entry.session.solve(p, sendFrame, token);
-  });
+  }, { sessionId: 'string', model: 'string', input: 'object', iterations: 'number|auto', maxFps: 'number?', maxFrameCells: 'number?' });
 
   handle(InterveneRequest, async (p: InterveneParams, token): Promise<SolveResult> => {
     const entry = sessions.get(p?.sessionId);
     if (!entry) throw new ResponseError(ErrorCodes.InvalidParams, `no solve session "${p?.sessionId}" in this engine: solve first`);
     return entry.session.intervene(p, sendFrame, token);
-  });
+  }, { sessionId: 'string', intervention: 'object', iterations: 'number|auto', maxFps: 'number?', maxFrameCells: 'number?' });
 
   connection.onNotification(DisposeSessionNotification.method, (p: { sessionId: string }) => {
     if (p && typeof p.sessionId === 'string') disposeSession(p.sessionId);

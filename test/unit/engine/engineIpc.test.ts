@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { EngineLogNotification, InfoRequest, ListModelsRequest, SolveRequest } from '../../../src/shared/protocol/engine';
+import { EngineLogNotification, EvaluateRequest, InfoRequest, ListModelsRequest, SolveRequest, TrainRequest } from '../../../src/shared/protocol/engine';
 import { MAZE_LIMITS } from '../../../src/shared/mazeFormat';
 import { initBackend } from '../../../src/engine/tf';
 import { saveCheckpoint } from '../../../src/engine/checkpoint';
@@ -106,4 +106,23 @@ test('bad file: a 1,002-unit-wide maze is refused with the supported size', asyn
     client.sendRequest(SolveRequest, { sessionId: 's2', model: path.join(tmp, 'runs', 'maze'), input: { problem: 'mazes', text }, iterations: 1 } as never),
     /the maze is 3×1002 units; the largest supported is 1001×1001/,
   );
+});
+
+test('protocol: wrong parameter types answer InvalidParams (-32602) naming the field', async () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    [SolveRequest.method, { sessionId: 7, model: 'x', input: {}, iterations: 1 }, /deepThinking\/solve: "sessionId" must be string, got number 7/],
+    [SolveRequest.method, { sessionId: 's', model: 'x', input: 'maze', iterations: 1 }, /"input" must be object, got the string "maze"/],
+    [SolveRequest.method, { sessionId: 's', model: 'x', input: {}, iterations: 'lots' }, /"iterations" must be number\|auto, got the string "lots"/],
+    [ListModelsRequest.method, { dirs: 'runs' }, /deepThinking\/models\/list: "dirs" must be string\[\], got the string "runs"/],
+    [EvaluateRequest.method, [1, 2], /deepThinking\/evaluate: parameters must be an object, got an array/],
+    [TrainRequest.method, { runId: 'r', problem: 'mazes', model: 'dt', outDir: 'o', epochs: 'ten' }, /"epochs" must be number, got the string "ten"/],
+  ];
+  for (const [method, params, message] of cases) {
+    await assert.rejects(client.sendRequest(method, params), (e: { code: number; message: string }) => {
+      assert.equal(e.code, -32602, `${method}: ${e.message}`);
+      assert.match(e.message, message);
+      assert.doesNotMatch(e.message, /Cannot read|undefined is not|TypeError/);
+      return true;
+    });
+  }
 });
