@@ -11,6 +11,7 @@ import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
 import { thinkUntilHalted } from '../eval/halting';
 import { readPuzzles } from '../data/chess';
+import { printable } from '../data/csv';
 import { MAZE_LIMITS, MazeFormatError, parseMazeDocument } from '../../shared/mazeFormat';
 import { checkDenseFits } from '../eval/denseLimit';
 import { encodeBatch, class1FromLogits, type Problem } from '../../shared/problems/problem';
@@ -75,10 +76,7 @@ async function readTextFile(file: string, maxBytes: number, why: string): Promis
   });
 }
 
-/** Control characters (terminal escapes included) replaced, so a CSV field cannot drive the terminal it is printed to. */
-export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
-}
+export { printable };
 
 export async function runPredict(out: Output, o: PredictOptions): Promise<void> {
   const sources = [o.mazes.length > 0, !!o.prefixSums, !!o.chess].filter(Boolean).length;
