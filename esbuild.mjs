@@ -3,6 +3,7 @@
 //   dist/engine.js      the engine process (Node, CJS; tfjs + wasm)
 //   dist/cli.js         the `deep-thinking` CLI (same engine modules, in-process)
 //   dist/trainWorker.js worker_threads entry used to spread batches over cores
+//   dist/modelInspectWorker.js  worker_threads entry that reads model metadata for model lists
 //   dist/webview/*.js   one browser bundle per panel (DOM only), with its CSS
 //   dist/wasm/*.wasm    the tfjs wasm binaries
 // Usage: node esbuild.mjs [--watch] [--production]
@@ -21,6 +22,7 @@ const nodeEntries = {
   engine: 'src/engine/main.ts',
   cli: 'src/engine/cli.ts',
   trainWorker: 'src/engine/train/worker.ts',
+  modelInspectWorker: 'src/engine/modelInspectWorker.ts',
 };
 const webviewEntries = Object.fromEntries(
   (existsSync('webview') ? readdirSync('webview', { withFileTypes: true }) : [])

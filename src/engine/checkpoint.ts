@@ -173,7 +173,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, v
     } finally {
       await fh.close();
     }
-    await rename(tmp, file);
+    await renameHook.rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw new Error(`${file}: could not ${verb}: ${(e as Error).message}`);
@@ -195,6 +195,12 @@ export function formatJson(v: unknown, indent = ''): string {
   }
   return JSON.stringify(v) ?? 'null';
 }
+
+/**
+ * The renames that publish a write, behind a seam so that crash tests can stop the process at any one of them.
+ * Production code never replaces it.
+ */
+export const renameHook: { rename: (from: string, to: string) => Promise<void> } = { rename };
 
 /** Write files into a temp sibling, then swap it in for `dir`. */
 async function writeDirAtomically(dir: string, files: Array<[string, Uint8Array]>): Promise<void> {
@@ -227,11 +233,11 @@ async function writeDirAtomically(dir: string, files: Array<[string, Uint8Array]
     }
     let movedAside = false;
     if (existing) {
-      await rename(target, old);
+      await renameHook.rename(target, old);
       movedAside = true;
     }
     try {
-      await rename(tmp, target);
+      await renameHook.rename(tmp, target);
     } catch (e) {
       if (movedAside) await rename(old, target).catch(() => undefined);
       throw e;
@@ -241,6 +247,55 @@ async function writeDirAtomically(dir: string, files: Array<[string, Uint8Array]
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw new Error(`${target}: could not write checkpoint: ${(e as Error).message}`);
   }
+}
+
+/** Whether process `pid` still runs (then its temporaries may be a write in progress). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // our own leftovers: nothing of ours is writing while we recover
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Repair what a crash inside writeDirAtomically can leave next to checkpoint `dir`, and tidy up:
+ * - `dir` missing (the crash fell between moving the old copy aside and renaming the new one in): the newest
+ *   complete `.<name>.tmp-*` (model.json is written last, so its presence means complete) becomes `dir`, else the
+ *   newest `.<name>.old-*` that holds a model.json;
+ * - then stale `.<name>.tmp-*` / `.<name>.old-*` of processes that no longer run are deleted.
+ * Returns what it did, one line each, for the caller's log.
+ */
+export async function recoverCheckpointDir(dir: string): Promise<string[]> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const leftover = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)-[0-9a-f]+$`);
+  const found = names
+    .map((n) => ({ name: n, m: leftover.exec(n) }))
+    .filter((x): x is { name: string; m: RegExpExecArray } => !!x.m && !isAlive(Number(x.m[2])))
+    .map((x) => ({ path: path.join(parent, x.name), kind: x.m[1] as 'tmp' | 'old', mtime: statSync(path.join(parent, x.name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }));
+  const done: string[] = [];
+  if (found.length === 0) return done;
+  if (!existsSync(path.join(target, MODEL_JSON)) && !(existsSync(target) && (await readdir(target)).length > 0)) {
+    const complete = found.filter((f) => existsSync(path.join(f.path, MODEL_JSON)));
+    // A complete new copy beats the old one it was replacing.
+    complete.sort((a, b) => (a.kind === b.kind ? b.mtime - a.mtime : a.kind === 'tmp' ? -1 : 1));
+    if (complete.length > 0) {
+      await rm(target, { recursive: true, force: true });
+      await rename(complete[0].path, target);
+      done.push(`${target}: restored from ${path.basename(complete[0].path)} (left by an interrupted write)`);
+      found.splice(found.indexOf(complete[0]), 1);
+    }
+  }
+  for (const f of found) {
+    await rm(f.path, { recursive: true, force: true });
+    done.push(`${target}: removed the stale ${path.basename(f.path)}`);
+  }
+  return done;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -274,6 +329,8 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
     throw new Error(`${file}: ${msg}`);
   };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail('expected a JSON object');
+  const depth = jsonDepth(raw, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) fail(`nested deeper than ${MAX_JSON_DEPTH} levels; a model.json is a few levels deep (anything deeper would overflow the stack of whoever prints it)`);
   const o = raw as Record<string, unknown>;
   if (o.format !== CHECKPOINT_FORMAT) fail(`"format" must be "${CHECKPOINT_FORMAT}", got ${JSON.stringify(o.format)}`);
   if (typeof o.formatVersion !== 'number' || !Number.isInteger(o.formatVersion)) fail(`"formatVersion" must be an integer, got ${JSON.stringify(o.formatVersion)}`);
@@ -306,6 +363,23 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
   } as CheckpointMeta;
   checkMetaConsistency(meta, file);
   return meta;
+}
+
+/** Deepest nesting accepted in a model.json. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, walked without recursion; stops counting past `limit`. */
+export function jsonDepth(v: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** The problem fixes the input layout: a mazes checkpoint must be a 2-D net with 3 input channels, etc. */
@@ -382,33 +456,48 @@ export async function loadCheckpoint(dir: string): Promise<{ model: DTNet; meta:
     const e = byName.get(spec.name);
     if (!e) throw new Error(`${jsonFile}: missing weight "${spec.name}" (needed by ${label}) in weightsManifest`);
     if (e.shape.join() !== spec.shape.join()) throw new Error(`${jsonFile}: weight "${spec.name}" has shape [${e.shape}] but ${label} needs [${spec.shape}]`);
+    if (e.dtype !== 'float32') throw new Error(`${jsonFile}: weight "${spec.name}" has dtype ${e.dtype}; network weights must be float32`);
     byName.delete(spec.name);
   }
   if (byName.size > 0) throw new Error(`${jsonFile}: unexpected weight "${[...byName.keys()][0]}" in weightsManifest: not part of ${label}`);
 
+  // The size check comes before any read or allocation: a few bytes of model.json must not make us allocate
+  // gigabytes for a weights file that cannot hold them.
+  const want = manifestBytes(manifest);
+  const sizeMismatch = (have: number) =>
+    new Error(`${binFile}: is ${have} bytes but the weightsManifest in ${MODEL_JSON} describes ${want} bytes (${manifest.length} weights); the checkpoint is truncated or mismatched`);
   let buf: Buffer;
   try {
+    const st = await stat(binFile);
+    if (st.size !== want) throw sizeMismatch(st.size);
     buf = await readFile(binFile);
   } catch (e) {
+    if (!(e as NodeJS.ErrnoException).code) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${binFile}: missing` : `${binFile}: cannot read: ${code ?? (e as Error).message}`);
   }
-  const want = manifestBytes(manifest);
-  if (buf.byteLength !== want) {
-    throw new Error(`${binFile}: is ${buf.byteLength} bytes but the weightsManifest in ${MODEL_JSON} describes ${want} bytes (${manifest.length} weights); the checkpoint is truncated or mismatched`);
-  }
+  if (buf.byteLength !== want) throw sizeMismatch(buf.byteLength);
   const arrayBuffer = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   const tensors = tf.io.decodeWeights(arrayBuffer, manifest);
   const values = new Map<string, Float32Array>();
   try {
     for (const [name, t] of Object.entries(tensors)) {
       const d = t.dataSync();
-      values.set(name, d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>));
+      const v = d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+      const bad = firstNonFinite(v);
+      if (bad >= 0) throw new Error(`${binFile}: weight "${name}" holds ${v[bad]} at index ${bad}; a usable checkpoint has only finite weights`);
+      values.set(name, v);
     }
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
   return { model: createModel(arch, values), meta };
+}
+
+/** Index of the first NaN or ±Infinity in `v`, or -1. */
+export function firstNonFinite(v: Float32Array): number {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
+  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -545,7 +634,11 @@ export interface ModelListEntry {
  * Checkpoints (and .pth files) in `dirs`, metadata only. Each dir may itself be a checkpoint or contain checkpoint
  * directories / .pth files one level down. Missing dirs are skipped; unreadable entries are listed with `error`.
  */
-export async function listModels(dirs: string[]): Promise<ModelListEntry[]> {
+export async function listModels(
+  dirs: string[],
+  inspect: (p: string, origin: 'checkpoint' | 'pth') => Promise<CheckpointMeta> = (p, origin) =>
+    origin === 'pth' ? inspectPth(p).then((imp) => metaFromPth(imp)) : readCheckpointMeta(p),
+): Promise<ModelListEntry[]> {
   const out: ModelListEntry[] = [];
   const seen = new Set<string>();
   const add = async (p: string, dir: string): Promise<void> => {
@@ -555,7 +648,7 @@ export async function listModels(dirs: string[]): Promise<ModelListEntry[]> {
     if (PTH_EXT.test(p)) {
       const entry: ModelListEntry = { name: pthDisplayName(p), path: p, origin: 'pth', dir };
       try {
-        entry.meta = metaFromPth(await inspectPth(p));
+        entry.meta = await inspect(p, 'pth');
       } catch (e) {
         entry.error = (e as Error).message;
       }
@@ -564,7 +657,7 @@ export async function listModels(dirs: string[]): Promise<ModelListEntry[]> {
     }
     const entry: ModelListEntry = { name: path.basename(p), path: p, origin: 'checkpoint', dir };
     try {
-      entry.meta = await readCheckpointMeta(p);
+      entry.meta = await inspect(p, 'checkpoint');
     } catch (e) {
       entry.error = (e as Error).message;
     }

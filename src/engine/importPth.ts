@@ -50,6 +50,7 @@ const STORAGE_TYPES: Record<string, TorchDType> = {
   LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
   BoolStorage: 'bool', UntypedStorage: 'uint8',
 };
+const FLOAT_DTYPES = new Set<TorchDType>(['float32', 'float64', 'float16', 'bfloat16']);
 const ITEM_SIZE: Record<TorchDType, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
@@ -102,26 +103,38 @@ export interface PthImport {
 // ---------------------------------------------------------------------------------------------------------------
 // Reading the zip and the pickle
 
+/**
+ * Bounds on what a .pth may ask for before its contents are checked against a net: a few kilobytes of zip must not
+ * inflate to gigabytes (a zip bomb), nor a strided view read a storage many times over. The paper's largest nets
+ * hold a few million parameters, so these leave room for nets far bigger than it trains.
+ */
+export const PTH_LIMITS = {
+  /** data.pkl, inflated (the paper's is ~10 KB) */
+  pickleBytes: 64 * 1024 * 1024,
+  /** all storages the pickle names, inflated */
+  storageBytes: 1024 * 1024 * 1024,
+  /** dimensions of one tensor */
+  tensorDims: 8,
+} as const;
+
+const isPickleEntry = (n: string) => n === 'data.pkl' || n.endsWith('/data.pkl');
+
 /** Parse a torch.save zip. Only `data.pkl` is unpickled here; storages are read on demand. */
 export function readTorchCheckpoint(bytes: Uint8Array, file: string, opts: { withStorages?: boolean } = {}): TorchCheckpoint {
   checkContainer(bytes, file);
-  let entries: Record<string, Uint8Array>;
   const withStorages = opts.withStorages ?? true;
-  try {
-    // Listing the data/ entries without extracting them keeps `inspect` cheap on big checkpoints.
-    const names: string[] = [];
-    entries = unzipSync(bytes, {
-      filter: (f) => {
-        names.push(f.name);
-        return withStorages || !/\/data\/[^/]+$/.test(f.name);
-      },
-    });
-    for (const n of names) if (!(n in entries)) entries[n] = new Uint8Array(0);
-  } catch (e) {
-    throw new Error(`${file}: not a readable zip archive (${(e as Error).message})`);
-  }
-  const names = Object.keys(entries);
-  const pkls = names.filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  const crcs = centralDirectoryCrcs(bytes, file);
+  const names: string[] = [];
+  // First pass: the pickle and the byte order only; the storages wait until the pickle says what they should hold.
+  const entries = unzipChecked(bytes, file, crcs, (f) => {
+    names.push(f.name);
+    if (!isPickleEntry(f.name) && !f.name.endsWith('/byteorder')) return false;
+    if (f.originalSize > PTH_LIMITS.pickleBytes) {
+      throw new LimitError(`${file}: ${f.name} inflates to ${f.originalSize} bytes; a checkpoint's pickle is at most ${PTH_LIMITS.pickleBytes} bytes`);
+    }
+    return true;
+  });
+  const pkls = names.filter(isPickleEntry);
   if (pkls.length === 0) {
     if (names.some((n) => n.endsWith('constants.pkl')) || names.some((n) => /(^|\/)code\//.test(n))) {
       throw new Error(`${file}: this is a TorchScript archive (torch.jit.save); save a state dict instead: torch.save({"net": model.state_dict()}, path)`);
@@ -136,19 +149,120 @@ export function readTorchCheckpoint(bytes: Uint8Array, file: string, opts: { wit
     throw new Error(`${file}: storages are big-endian (${prefix}byteorder); re-save the checkpoint on a little-endian machine`);
   }
   const pklFile = `${file} (${pklName})`;
-  const storageBytes = (key: string): Uint8Array => {
-    const name = `${prefix}data/${key}`;
-    const b = entries[name];
-    if (!b) throw new Error(`${file}: storage "${key}" is referenced by the pickle but ${name} is missing from the zip`);
-    if (b.length === 0 && !withStorages) throw new Error(`${file}: storage "${key}" was not extracted`);
-    return b;
-  };
+  const storages = new Map<string, TorchStorageRef>();
   const root = unpickle(entries[pklName], {
     file: pklFile,
-    persistentLoad: (pid) => persistentLoad(pid),
+    persistentLoad: (pid) => {
+      const ref = persistentLoad(pid);
+      storages.set(ref.key, ref);
+      return ref;
+    },
     reduce: (fn, args) => rebuild(fn, args),
   });
+  const needed = new Map<string, number>();
+  let total = 0;
+  for (const ref of storages.values()) {
+    const n = ref.numel * ITEM_SIZE[ref.dtype];
+    needed.set(`${prefix}data/${ref.key}`, n);
+    total += n;
+  }
+  if (total > PTH_LIMITS.storageBytes) {
+    throw new Error(`${file}: the pickle names storages of ${total} bytes in all; checkpoints are limited to ${PTH_LIMITS.storageBytes} bytes`);
+  }
+  const data = withStorages
+    ? unzipChecked(bytes, file, crcs, (f) => {
+        const want = needed.get(f.name);
+        if (want === undefined) return false;
+        // Inflating more than the storage holds is never needed: that is where a zip bomb would go.
+        if (f.originalSize > want) {
+          throw new LimitError(`${file}: ${f.name} inflates to ${f.originalSize} bytes but the pickle's storage needs ${want}`);
+        }
+        return true;
+      })
+    : {};
+  const storageBytes = (key: string): Uint8Array => {
+    const name = `${prefix}data/${key}`;
+    if (!withStorages) throw new Error(`${file}: storage "${key}" was not extracted`);
+    const b = data[name];
+    if (!b) throw new Error(`${file}: storage "${key}" is referenced by the pickle but ${name} is missing from the zip`);
+    return b;
+  };
   return { file, root, storageBytes };
+}
+
+/** An error raised inside fflate's filter callback that must reach the caller unwrapped. */
+class LimitError extends Error {}
+
+/** unzipSync with a filter, errors naming the file, and each extracted entry's CRC-32 checked. */
+function unzipChecked(
+  bytes: Uint8Array,
+  file: string,
+  crcs: Map<string, number>,
+  filter: (f: { name: string; originalSize: number }) => boolean,
+): Record<string, Uint8Array> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, { filter });
+  } catch (e) {
+    if (e instanceof LimitError) throw new Error(e.message);
+    throw new Error(`${file}: not a readable zip archive (${(e as Error).message})`);
+  }
+  for (const [name, b] of Object.entries(entries)) {
+    const want = crcs.get(name);
+    if (want !== undefined && crc32(b) !== want) throw new Error(`${file}: ${name} fails its CRC-32 check; the file is corrupt`);
+  }
+  return entries;
+}
+
+/** name → CRC-32 from the zip's central directory (the same walk fflate's unzipSync does). */
+function centralDirectoryCrcs(d: Uint8Array, file: string): Map<string, number> {
+  const bad = (why: string): never => {
+    throw new Error(`${file}: not a readable zip archive (${why})`);
+  };
+  const b2 = (i: number) => (i + 2 <= d.length ? d[i] | (d[i + 1] << 8) : bad('truncated central directory'));
+  const b4 = (i: number) => (i + 4 <= d.length ? (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0 : bad('truncated central directory'));
+  let e = d.length - 22;
+  for (; e >= 0 && b4(e) !== 0x06054b50; --e) if (d.length - e > 65558) break;
+  if (e < 0 || b4(e) !== 0x06054b50) bad('no end of central directory record');
+  let count = b2(e + 8);
+  let o = b4(e + 16);
+  if (e >= 20 && b4(e - 20) === 0x07064b50) {
+    const ze = b4(e - 12);
+    if (b4(ze) === 0x06064b50) {
+      count = b4(ze + 32);
+      o = b4(ze + 48);
+    }
+  }
+  const out = new Map<string, number>();
+  const latin1 = new TextDecoder('latin1');
+  const utf8 = new TextDecoder();
+  for (let i = 0; i < count; i++) {
+    if (b4(o) !== 0x02014b50) bad(`bad central directory entry ${i}`);
+    const flags = b2(o + 8);
+    const crc = b4(o + 16);
+    const fnl = b2(o + 28);
+    const name = (flags & 2048 ? utf8 : latin1).decode(d.subarray(o + 46, o + 46 + fnl));
+    out.set(name, crc);
+    o += 46 + fnl + b2(o + 30) + b2(o + 32);
+  }
+  return out;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (zip's, IEEE 802.3). */
+export function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Recognise what a non-zip file is, to say something useful. */
@@ -175,7 +289,9 @@ function persistentLoad(pid: unknown): TorchStorageRef {
   if (!(type instanceof PyGlobal) || type.module !== 'torch' || !(type.name in STORAGE_TYPES)) {
     throw new Error(`unsupported storage type ${describe(type)}`);
   }
-  if (typeof key !== 'string' || typeof numel !== 'number') throw new Error(`malformed storage id (key ${describe(key)}, numel ${describe(numel)})`);
+  if (typeof key !== 'string' || typeof numel !== 'number' || !Number.isInteger(numel) || numel < 0) {
+    throw new Error(`malformed storage id (key ${describe(key)}, numel ${describe(numel)})`);
+  }
   return { key, dtype: STORAGE_TYPES[type.name], numel, location: typeof location === 'string' ? location : '?' };
 }
 
@@ -189,7 +305,8 @@ function rebuild(fn: PyGlobal, args: unknown[]): unknown {
       const shape = intTuple(size, 'size');
       const strides = intTuple(stride, 'stride');
       if (shape.length !== strides.length) throw new Error(`size has ${shape.length} dims but stride has ${strides.length}`);
-      if (typeof offset !== 'number' || offset < 0) throw new Error(`bad storage offset ${describe(offset)}`);
+      if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new Error(`bad storage offset ${describe(offset)}`);
+      checkView(storage, offset, shape, strides);
       const t: TorchTensorRef = { storage, storageOffset: offset, shape, stride: strides };
       return t;
     }
@@ -200,6 +317,22 @@ function rebuild(fn: PyGlobal, args: unknown[]): unknown {
     default:
       return undefined;
   }
+}
+
+/**
+ * A view must stay inside its storage and must not be bigger than it: state dicts hold plain parameters, and a view
+ * with more elements than its storage (stride 0, overlapping strides) is how a 2 KB file asks for gigabytes.
+ */
+function checkView(storage: TorchStorageRef, offset: number, shape: number[], stride: number[]): void {
+  const what = `tensor (offset ${offset}, size [${shape.slice(0, PTH_LIMITS.tensorDims + 1)}], stride [${stride.slice(0, PTH_LIMITS.tensorDims + 1)}])`;
+  if (shape.length > PTH_LIMITS.tensorDims) throw new Error(`${what} has ${shape.length} dimensions; at most ${PTH_LIMITS.tensorDims} are supported`);
+  let elements = 1;
+  for (const s of shape) elements *= s;
+  if (elements === 0) return;
+  if (elements > storage.numel) throw new Error(`${what} has ${elements} elements but its storage "${storage.key}" holds ${storage.numel}; overlapping views are not supported`);
+  let last = offset;
+  for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
+  if (last >= storage.numel) throw new Error(`${what} reads past its storage "${storage.key}" of ${storage.numel} values`);
 }
 
 function isStorage(v: unknown): v is TorchStorageRef {
@@ -396,8 +529,14 @@ export function inferArchitecture(shapes: Map<string, number[]>, file: string, o
     notes.push(`paper feed-forward net: its shared recall_layer is copied into each of the ${layers} layers`);
   } else if (keys.some((k) => k.startsWith('layers.'))) {
     // This engine's own feed-forward naming (layers.<i>.<recurrent block>, always with recall).
+    // One pass over the keys (a loop of `keys.some` per layer is quadratic in a hostile file's key count).
+    const present = new Set<number>();
+    for (const k of keys) {
+      const m = /^layers\.(\d+)\./.exec(k);
+      if (m) present.add(Number(m[1]));
+    }
     let layers = 0;
-    while (keys.some((k) => k.startsWith(`layers.${layers}.`))) layers++;
+    while (present.has(layers)) layers++;
     const bi = dims === 1 ? 2 : 1;
     architecture = { kind: 'feedforward', dims, width, inChannels, maxIters: layers, blocks: countBlocks(has, `layers.0.${bi}`) };
     for (const k of keys) sources.set(k, k);
@@ -525,7 +664,12 @@ export function importPthBytes(bytes: Uint8Array, file: string, opts: ImportPthO
       continue;
     }
     const t = stateDict.get(theirs) as TorchTensorRef;
-    const v = kernelToChannelsLast(readTensor(ckpt, t, theirs), t.shape);
+    if (!FLOAT_DTYPES.has(t.storage.dtype)) throw new Error(`${file}: "${theirs}" is a ${t.storage.dtype} tensor; network weights must be floating point`);
+    const raw = readTensor(ckpt, t, theirs);
+    for (let i = 0; i < raw.length; i++) {
+      if (!Number.isFinite(raw[i])) throw new Error(`${file}: "${theirs}" holds ${raw[i]} at index ${i}; a usable checkpoint has only finite weights`);
+    }
+    const v = kernelToChannelsLast(raw, t.shape);
     converted.set(theirs, v);
     weights.set(ours, v);
   }

@@ -197,6 +197,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
         if (stack.length === 0) fail('nothing on the stack at STOP');
         return pop();
       case 0x28: // MARK
+        // torch.save nests a few levels; a bound keeps a hostile file from building values too deep to print.
+        if (metastack.length >= MAX_MARK_DEPTH) fail(`MARKs nested deeper than ${MAX_MARK_DEPTH}`);
         metastack.push(stack);
         stack = [];
         break;
@@ -218,10 +220,13 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x4a: stack.push(i32()); break; // BININT
       case 0x4b: stack.push(u8()); break; // BININT1
       case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(decodeLong(take(u8()))); break; // LONG1
+      case 0x8a: stack.push(decodeLong(take(u8()))); break; // LONG1: at most 255 bytes
       case 0x8b: { // LONG4
         const n = i32();
         if (n < 0) fail('negative LONG4 length');
+        // torch.save writes ints (sizes, strides, offsets, epochs) that fit in 8 bytes; a huge LONG4 is only ever an
+        // attempt to make the reader spin on bignum arithmetic.
+        if (n > MAX_LONG_BYTES) fail(`LONG4 of ${n} bytes; checkpoints never need integers longer than ${MAX_LONG_BYTES} bytes`);
         stack.push(decodeLong(take(n)));
         break;
       }
@@ -380,14 +385,25 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
   }
 }
 
-/** Python ints from LONG1/LONG4: little-endian two's complement. */
-function decodeLong(b: Uint8Array): number | bigint {
+/** Deepest MARK nesting accepted. */
+export const MAX_MARK_DEPTH = 1000;
+
+/** Longest LONG4 payload accepted (LONG1 is bounded by its 1-byte length). */
+export const MAX_LONG_BYTES = 1024;
+
+/**
+ * Python ints from LONG1/LONG4: little-endian two's complement. Linear in the length: the bytes become one hex
+ * string and one BigInt, instead of a shift-and-or per byte (quadratic, as every step copies the whole bignum).
+ */
+export function decodeLong(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  let hex = '';
+  for (let i = b.length - 1; i >= 0; i--) hex += HEX[b[i]];
+  let v = BigInt('0x' + hex);
   if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function parseIntLine(s: string, fail: (m: string) => never): number {
   const n = Number(s.trim().replace(/L$/, ''));
@@ -425,5 +441,10 @@ export function describe(v: unknown): string {
   if (v instanceof Uint8Array) return `${v.length} bytes`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
+  if (typeof v === 'bigint') {
+    // Printing a huge int costs time quadratic in its length; its size says enough.
+    const bits = (v < 0n ? -v : v).toString(2).length;
+    return bits > 64 ? `an int of ${bits} bits` : `int ${v}`;
+  }
   return `${typeof v} ${String(v)}`;
 }

@@ -51,6 +51,8 @@ import { accuracyPerIteration, testPuzzles, toEvaluateCurve } from './eval/accur
 import { SolveSession } from './eval/solveSession';
 import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
 import { ModelCache } from './modelCache';
+import { ModelInspector } from './modelInspector';
+import { checkParams, type ParamSpec } from './paramCheck';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
 import { train } from './train/trainer';
 
@@ -105,15 +107,19 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
   ready.catch(() => undefined); // reported per request
   const modelsDir = () => opts.modelsDir ?? bundledModelsDir();
   const models = new ModelCache((spec) => loadModel(spec, { modelsDir: modelsDir() }));
+  // Model lists read files in a worker, each within a time budget: a hostile file cannot stall other requests.
+  const inspector = new ModelInspector();
   const sessions = new Map<string, { session: SolveSession; spec: string; release: () => void }>();
 
   /** Register a request handler that waits for the backend and reports errors as plain messages. */
   const handle = <P, R>(
     type: { method: string },
     fn: (params: P, token: CancellationToken) => Promise<R>,
+    spec?: ParamSpec,
   ) => {
     connection.onRequest(type.method, async (params: P, token: CancellationToken) => {
       try {
+        if (spec) checkParams(type.method, params, spec);
         await ready;
         return await fn(params, token);
       } catch (e) {
@@ -151,8 +157,9 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     const bundled = modelsDir();
     const scan = [...(bundled ? [bundled] : []), ...(Array.isArray(dirs) ? dirs.filter((d) => typeof d === 'string') : [])];
     const out: ModelSummary[] = [];
-    for (const entry of await listModels(scan)) {
+    for (const entry of await listModels(scan, (file, origin) => inspector.inspect(file, origin))) {
       if (!entry.meta) {
+        // Listed in the engine log (the protocol's summaries describe usable models only).
         log('warn', `skipping model ${entry.path}: ${entry.error}`);
         continue;
       }
@@ -161,14 +168,14 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       out.push(toModelSummary(entry, entry.meta, source));
     }
     return out;
-  });
+  }, { dirs: 'string[]?' });
 
   handle(ImportPthRequest, async (p: { pthPath: string; problem: ModelSummary['problem']; outDir: string; maxIters?: number }) => {
     const meta = await convertPthToCheckpoint(p.pthPath, p.outDir, { problem: p.problem, maxIters: p.maxIters });
     models.invalidate(p.outDir);
     log('info', `imported ${p.pthPath} → ${p.outDir} (${meta.architecture.kind}, width ${meta.architecture.width})`);
     return toModelSummary({ name: path.basename(p.outDir), path: p.outDir, origin: 'checkpoint' }, meta, 'imported');
-  });
+  }, { pthPath: 'string', problem: 'string?', outDir: 'string', maxIters: 'number?' });
 
   // ---- training ----------------------------------------------------------------------------------------------------
   handle(TrainRequest, async (p: TrainParams, token): Promise<TrainResult> => {
@@ -231,6 +238,9 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       steps: result.steps,
       seconds: result.seconds,
     };
+  }, {
+    runId: 'string', problem: 'string', model: 'string', width: 'number?', maxIters: 'number?', alpha: 'number?', epochs: 'number?',
+    trainSize: 'number?', size: 'number?', batchSize: 'number?', lr: 'number?', seed: 'number?', outDir: 'string', resume: 'boolean?', csv: 'string?',
   });
 
   // ---- evaluation --------------------------------------------------------------------------------------------------
@@ -266,7 +276,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     } finally {
       release();
     }
-  });
+  }, { evalId: 'string', model: 'string', problem: 'string', sizes: 'number[]', iterations: 'number[]', count: 'number', seed: 'number?', csv: 'string?' });
 
   // ---- solving -----------------------------------------------------------------------------------------------------
   const sendFrame = (frame: Parameters<Parameters<SolveSession['solve']>[1]>[0]) =>
@@ -291,13 +301,13 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       sessions.set(p.sessionId, entry);
     }
     return entry.session.solve(p, sendFrame, token);
-  });
+  }, { sessionId: 'string', model: 'string', input: 'object', iterations: 'number|auto', maxFps: 'number?', maxFrameCells: 'number?' });
 
   handle(InterveneRequest, async (p: InterveneParams, token): Promise<SolveResult> => {
     const entry = sessions.get(p?.sessionId);
     if (!entry) throw new ResponseError(ErrorCodes.InvalidParams, `no solve session "${p?.sessionId}" in this engine: solve first`);
     return entry.session.intervene(p, sendFrame, token);
-  });
+  }, { sessionId: 'string', intervention: 'object', iterations: 'number|auto', maxFps: 'number?', maxFrameCells: 'number?' });
 
   connection.onNotification(DisposeSessionNotification.method, (p: { sessionId: string }) => {
     if (p && typeof p.sessionId === 'string') disposeSession(p.sessionId);
@@ -309,6 +319,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     dispose() {
       for (const id of [...sessions.keys()]) disposeSession(id);
       models.dispose();
+      inspector.dispose();
     },
   };
 }

@@ -173,7 +173,7 @@ export class MazeEditorSession implements vscode.Disposable {
       for (const c of this.queued.splice(0)) this.messenger.emit('command', { name: c });
     });
     m.on('log', ({ level, message }) => this.deps.log[level === 'warn' ? 'warn' : level === 'error' ? 'error' : 'info'](`[maze editor] ${message}`));
-    m.onRequest('edit', ({ edit }) => this.applyEdit(edit));
+    m.onRequest('edit', ({ edit, version }) => this.applyEdit(edit, version));
     m.onRequest('solve', ({ iterations }) => this.solve(iterations));
     m.onRequest('intervene', ({ intervention, iterations }) => this.intervene(intervention, iterations));
     m.onRequest('cancel', () => this.cts?.cancel());
@@ -237,7 +237,13 @@ export class MazeEditorSession implements vscode.Disposable {
     this.panel.reveal(undefined, true);
   }
 
-  private async applyEdit(edit: Parameters<typeof mazeEditToLines>[1]): Promise<{ applied: boolean }> {
+  private async applyEdit(edit: Parameters<typeof mazeEditToLines>[1], version: number): Promise<{ applied: boolean }> {
+    if (version !== this.document.version) {
+      // The page drew this edit on an older text (the file changed meanwhile: another editor, an undo, a reload):
+      // applying it would paint cells of a maze the user no longer sees. Send the current text instead.
+      this.messenger.emit('document', { text: this.document.getText(), version: this.document.version });
+      return { applied: false };
+    }
     const outcome = mazeEditToLines(this.document.getText(), edit);
     if (!outcome.ok) throw new Error(`Cannot edit ${path.basename(this.document.fileName)}: ${outcome.reason}`);
     if (outcome.replacements.length === 0) return { applied: false };

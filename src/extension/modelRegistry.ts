@@ -37,6 +37,7 @@ export class ModelRegistry implements ModelRegistryApi, vscode.Disposable {
       watcher.onDidDelete(soon),
       engine.onDidRestart(soon),
       vscode.workspace.onDidChangeWorkspaceFolders(soon),
+      vscode.workspace.onDidGrantWorkspaceTrust(soon),
     );
   }
 
@@ -52,6 +53,9 @@ export class ModelRegistry implements ModelRegistryApi, vscode.Disposable {
   }
 
   private scanDirs(): string[] {
+    // Restricted mode (package.json capabilities.untrustedWorkspaces): bundled models only. Checkpoints and .pth
+    // files from an untrusted folder are not opened until the user trusts it.
+    if (!vscode.workspace.isTrusted) return [];
     const dirs = [this.importedDir()];
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       if (f.uri.scheme === 'file') dirs.push(path.join(f.uri.fsPath, '.deep-thinking', 'runs'));
@@ -71,7 +75,9 @@ export class ModelRegistry implements ModelRegistryApi, vscode.Disposable {
   }
 
   selected(problem: ProblemId): string {
-    const chosen = this.selections()[problem];
+    const stored = this.selections()[problem];
+    // An untrusted workspace's stored choice may name one of its own checkpoints: only listed models count then.
+    const chosen = vscode.workspace.isTrusted || this.models.some((m) => m.spec === stored) ? stored : undefined;
     return pickDefaultModel(this.models, problem, chosen)?.spec ?? chosen ?? '';
   }
 

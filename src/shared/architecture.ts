@@ -21,6 +21,34 @@ export function hasRecall(a: Architecture): boolean {
   return a.kind !== 'dt';
 }
 
+/**
+ * Upper bounds on every architecture field, so a tiny model.json or .pth cannot ask for gigabytes before a single
+ * weight is read. The paper's nets are far inside them (width ≤ 512, 2 blocks, ≤ 30 training iterations, Bansal
+ * et al. 2022 appendix A); maxIters stays generous for recurrent nets, which allocate nothing per iteration.
+ */
+export const ARCHITECTURE_LIMITS = {
+  width: 2048,
+  inChannels: 64,
+  blocks: 64,
+  /** recurrent nets: the default test-time depth only */
+  maxIters: 1_000_000,
+  /** feed-forward nets allocate one block per layer */
+  feedforwardLayers: 1000,
+  /** 256 M parameters = 1 GiB of float32 */
+  parameters: 256 * 1024 * 1024,
+} as const;
+
+/** Weights of an architecture, computed from the fields alone (no arrays built), for bounds checks. */
+export function parameterCount(a: Architecture): number {
+  const k = a.dims === 2 ? 9 : 3;
+  const w = a.width;
+  const c = a.inChannels;
+  const block = (a.kind !== 'dt' ? (w + c) * w * k : 0) + a.blocks * 2 * w * w * k;
+  const head = a.dims === 2 ? [w, 32, 8, 2] : [w, w, Math.floor(w / 2), 2];
+  const headParams = (head[0] * head[1] + head[1] * head[2] + head[2] * head[3]) * k;
+  return c * w * k + (a.kind === 'feedforward' ? a.maxIters : 1) * block + headParams;
+}
+
 /** Throws a message naming the field when an architecture read from a file is malformed. */
 export function validateArchitecture(a: unknown, where: string): Architecture {
   const o = a as Partial<Architecture> | null;
@@ -33,6 +61,12 @@ export function validateArchitecture(a: unknown, where: string): Architecture {
   for (const k of ['width', 'inChannels', 'maxIters', 'blocks'] as const) {
     const v = o![k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`${k} must be a positive integer, got ${JSON.stringify(v)}`);
+    const max = k === 'maxIters' && o!.kind === 'feedforward' ? ARCHITECTURE_LIMITS.feedforwardLayers : ARCHITECTURE_LIMITS[k];
+    if ((v as number) > max) fail(`${k} ${v} is above the supported maximum of ${max}${k === 'maxIters' && o!.kind === 'feedforward' ? ' for a feed-forward net (one block per iteration)' : ''}`);
+  }
+  const params = parameterCount(o as Architecture);
+  if (params > ARCHITECTURE_LIMITS.parameters) {
+    fail(`${params.toLocaleString('en-US')} parameters (${(params * 4 / 2 ** 30).toFixed(1)} GiB) is above the supported maximum of ${ARCHITECTURE_LIMITS.parameters.toLocaleString('en-US')}`);
   }
   return o as Architecture;
 }

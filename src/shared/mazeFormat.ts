@@ -80,10 +80,45 @@ function describeChar(ch: string): string {
   return code < 32 ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `'${ch}'`;
 }
 
+/**
+ * Limits of the format, so that any file costs bounded time and memory: a 1001×1001 maze (the largest the engine
+ * thinks about, on sparse tiles) is ~1 MB of text, so 4 Mi characters leave room for comments and CRLF.
+ */
+export const MAZE_LIMITS = {
+  /** characters of a .maze text */
+  chars: 4 * 1024 * 1024,
+  /** units per side (rows and columns, outer walls included) */
+  side: 1001,
+  /** diagnostics listed; the rest are counted in one final "and N more" */
+  diagnostics: 100,
+} as const;
+
 /** Parse text into a document: grid (if no errors), diagnostics, metadata. Never throws. */
 export function parseMazeDocument(text: string): MazeDocument {
+  const refuse = (message: string, line = 1): MazeDocument => ({
+    grid: undefined,
+    diagnostics: [{ line, column: 1, severity: 'error', message }],
+    meta: {},
+    comments: [],
+    rowLines: [],
+  });
+  if (text.length > MAZE_LIMITS.chars) {
+    return refuse(`the file has ${text.length.toLocaleString('en-US')} characters; .maze files are limited to ${MAZE_LIMITS.chars.toLocaleString('en-US')} (a ${MAZE_LIMITS.side}×${MAZE_LIMITS.side} maze is about 1 MB)`);
+  }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) return refuse('binary data (a NUL character): this is not a .maze text file', text.slice(0, nul).split(/\r\n|\n|\r/).length);
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  const diagnostics: MazeDiagnostic[] = [];
+  const all: MazeDiagnostic[] = [];
+  let dropped = 0;
+  let unknownChars = 0;
+  let scannedChars = 0;
+  // Listing a million identical complaints helps nobody and costs hundreds of MB of JSON: keep the first ones.
+  const diagnostics = {
+    push(d: MazeDiagnostic): void {
+      if (all.length < MAZE_LIMITS.diagnostics) all.push(d);
+      else dropped++;
+    },
+  };
   const meta: Record<string, string> = {};
   const comments: string[] = [];
   const rowTexts: string[] = [];
@@ -104,11 +139,15 @@ export function parseMazeDocument(text: string): MazeDocument {
 
   if (rowTexts.length === 0) {
     diagnostics.push({ line: 1, column: 1, severity: 'error', message: 'no maze rows: expected lines of # . S G' });
-    return { grid: undefined, diagnostics, meta, comments, rowLines };
+    return { grid: undefined, diagnostics: all, meta, comments, rowLines };
   }
 
   const cols = rowTexts[0].length;
   const rows = rowTexts.length;
+  if (rows > MAZE_LIMITS.side || cols > MAZE_LIMITS.side) {
+    const doc = refuse(`the maze is ${rows}×${cols} units; the largest supported is ${MAZE_LIMITS.side}×${MAZE_LIMITS.side}`, rowLines[0]);
+    return { ...doc, meta, comments };
+  }
   const walls = new Uint8Array(rows * cols);
   const starts: Array<{ r: number; c: number; line: number; column: number }> = [];
   const goals: typeof starts = [];
@@ -136,6 +175,7 @@ export function parseMazeDocument(text: string): MazeDocument {
       } else if (ch === 'G') {
         goals.push({ r, c, line, column: c + 1 });
       } else if (!OPEN_CHARS.has(ch)) {
+        unknownChars++;
         diagnostics.push({
           line,
           column: c + 1,
@@ -143,6 +183,17 @@ export function parseMazeDocument(text: string): MazeDocument {
           message: `unknown character ${describeChar(ch)}: use # for a wall, . or space for open, S for the start, G for the goal`,
         });
       }
+    }
+    scannedChars += row.length;
+    if (dropped > 0 && unknownChars * 2 > scannedChars && r + 1 < rows) {
+      // Mostly characters a maze never has: stop here rather than count the rest of a file that is not a maze.
+      const stop: MazeDiagnostic = {
+        line,
+        column: 1,
+        severity: 'error',
+        message: `stopped reading at line ${line}: ${unknownChars.toLocaleString('en-US')} of the ${scannedChars.toLocaleString('en-US')} characters so far are not # . S G or space; this does not look like a maze`,
+      };
+      return { grid: undefined, diagnostics: [...withDropped(all, dropped), stop], meta, comments, rowLines };
     }
   }
 
@@ -168,8 +219,8 @@ export function parseMazeDocument(text: string): MazeDocument {
   checkUnique(starts, 'S', 'start');
   checkUnique(goals, 'G', 'goal');
 
-  const hasErrors = diagnostics.some((d) => d.severity === 'error');
-  if (hasErrors) return { grid: undefined, diagnostics: sortDiagnostics(diagnostics), meta, comments, rowLines };
+  const hasErrors = all.some((d) => d.severity === 'error');
+  if (hasErrors) return { grid: undefined, diagnostics: withDropped(all, dropped), meta, comments, rowLines };
 
   const grid: MazeGrid = {
     rows,
@@ -179,14 +230,25 @@ export function parseMazeDocument(text: string): MazeDocument {
     goal: [goals[0].r, goals[0].c],
   };
   if (solveMaze(grid) === null) {
-    diagnostics.push({
+    all.push({
       line: goals[0].line,
       column: goals[0].column,
       severity: 'warning',
       message: `goal G is not reachable from start S (line ${starts[0].line}, column ${starts[0].column}): walls cut every path`,
     });
   }
-  return { grid, diagnostics: sortDiagnostics(diagnostics), meta, comments, rowLines };
+  return { grid, diagnostics: sortDiagnostics(all), meta, comments, rowLines };
+}
+
+/** Sorted diagnostics, plus one that counts those left out. */
+function withDropped(ds: MazeDiagnostic[], dropped: number): MazeDiagnostic[] {
+  const sorted = sortDiagnostics(ds);
+  if (dropped === 0) return sorted;
+  const last = sorted[sorted.length - 1];
+  return [
+    ...sorted,
+    { line: last.line, column: last.column, severity: 'error', message: `… and ${dropped.toLocaleString('en-US')} more problem(s); only the first ${MAZE_LIMITS.diagnostics} are listed` },
+  ];
 }
 
 function sortDiagnostics(ds: MazeDiagnostic[]): MazeDiagnostic[] {

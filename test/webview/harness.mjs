@@ -112,9 +112,12 @@ function shell(entry, theme) {
   const csp = [
     "default-src 'none'",
     `img-src ${ORIGIN} data: blob:`,
-    `style-src ${ORIGIN} 'unsafe-inline'`,
+    // The production CSP (src/extension/webviewHtml.ts): no inline styles, no <base>, no form targets.
+    `style-src ${ORIGIN}`,
     `font-src ${ORIGIN}`,
     `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
@@ -122,7 +125,8 @@ function shell(entry, theme) {
 <link rel="stylesheet" href="${ORIGIN}/media/webview.css">
 <link rel="stylesheet" href="${ORIGIN}/dist/webview/${entry}.css">
 <title>${entry}</title></head>
-<body class="${t.class}" data-vscode-theme-kind="${t.class}" style="${style}" data-entry="${entry}">
+<body class="${t.class}" data-vscode-theme-kind="${t.class}" data-entry="${entry}">
+<script nonce="${nonce}">document.body.style.cssText = ${JSON.stringify(style)};</script>
 <div id="app"></div>
 <script nonce="${nonce}" type="module" src="${ORIGIN}/dist/webview/${entry}.js"></script>
 </body></html>`;

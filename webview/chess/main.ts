@@ -8,7 +8,7 @@ import '../shared/elements';
 import { parseIterationsText } from '../shared/iterationsField';
 import './style.css';
 import { parseUci } from '../../src/shared/problems/chess';
-import type { ChessFrame, ChessFromWebview, ChessRunResult, ChessToWebview, PuzzleSet, PuzzleView } from '../../src/shared/protocol/webview/chess';
+import { validateChessHostMessage, type ChessFrame, type ChessFromWebview, type ChessRunResult, type ChessToWebview, type PuzzleSet, type PuzzleView } from '../../src/shared/protocol/webview/chess';
 import type { ModelOption } from '../../src/shared/protocol/webview/common';
 import { drawBoard, sideToMove, squareAt, type Arrow, type BoardPalette, DEFAULT_BOARD_PALETTE } from '../boards/chessBoard';
 import { fillModelSelect } from '../boards/modelSelect';
@@ -40,7 +40,7 @@ interface PageState {
   [k: string]: unknown;
 }
 
-const { messenger, state } = connect<ChessToWebview, ChessFromWebview, PageState>();
+const { messenger, state } = connect<ChessToWebview, ChessFromWebview, PageState>(validateChessHostMessage);
 const saved = state.get();
 const page: PageState = {
   puzzleId: saved?.puzzleId,

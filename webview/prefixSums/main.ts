@@ -22,6 +22,7 @@ import {
   type PrefixSumsFromWebview,
   type PrefixSumsToWebview,
   type Slot,
+  validatePrefixSumsHostMessage,
 } from '../../src/shared/protocol/webview/prefixSums';
 import { bitAt, layoutBitStrip, renderBitStrip, type BitStripLayout, type BitStripPalette } from '../boards/bitStrip';
 import { fillModelSelect } from '../boards/modelSelect';
@@ -57,7 +58,7 @@ interface PageState {
 /** Frames are persisted with setState only below this many bytes per slot (setState serialises to JSON). */
 const PERSIST_LIMIT = 1_500_000;
 
-const { messenger, state } = connect<PrefixSumsToWebview, PrefixSumsFromWebview, PageState>();
+const { messenger, state } = connect<PrefixSumsToWebview, PrefixSumsFromWebview, PageState>(validatePrefixSumsHostMessage);
 const saved = state.get();
 const page: PageState = {
   bits: typeof saved?.bits === 'string' ? saved.bits : randomBits(64, 1),

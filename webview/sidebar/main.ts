@@ -11,7 +11,7 @@ import uPlot from 'uplot';
 import { PROBLEM_IDS, type ProblemId } from '../../src/shared/problems/problem';
 import type { TrainProgress } from '../../src/shared/protocol/engine';
 import type { ModelOption } from '../../src/shared/protocol/webview/common';
-import { alignCurves, type CurveSet, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
+import { alignCurves, validateSidebarHostMessage, type CurveSet, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
 import { $, h, showBanner } from '../shared/dom';
 import { cssVar, onThemeChange } from '../shared/theme';
 import { connect } from '../shared/vscodeApi';
@@ -27,7 +27,7 @@ interface PageState {
   [k: string]: unknown;
 }
 
-const { messenger, state } = connect<SidebarToWebview, SidebarFromWebview, PageState>();
+const { messenger, state } = connect<SidebarToWebview, SidebarFromWebview, PageState>(validateSidebarHostMessage);
 const saved = state.get();
 const page: PageState = {
   problem: saved?.problem && PROBLEM_IDS.includes(saved.problem) ? saved.problem : 'mazes',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateMaze } from '../data/mazes';
 import { generatePrefixSums } from '../data/prefixSums';
-import { serializeMaze } from '../../shared/mazeFormat';
+import { MAZE_LIMITS, serializeMaze } from '../../shared/mazeFormat';
 import { deriveSeed } from '../../shared/rng';
 import type { Output } from './output';
 
@@ -16,12 +16,18 @@ export interface GenerateMazesOptions {
 }
 
 export function generateMazeFiles(o: GenerateMazesOptions, out: Output): string[] {
+  // The first maze is made before the directory: a bad size or loops value then leaves nothing behind.
+  // (size n is written with its outer wall ring: (n+2)×(n+2) units)
+  if (o.size + 2 > MAZE_LIMITS.side) {
+    throw new RangeError(`--size ${o.size}: a maze of that size is ${o.size + 2}×${o.size + 2} units, over the ${MAZE_LIMITS.side}×${MAZE_LIMITS.side} a .maze file may hold`);
+  }
+  const first = o.count > 0 ? generateMaze(o.size, deriveSeed(o.seed, 0), { loops: o.loops }) : undefined;
   fs.mkdirSync(o.out, { recursive: true });
   const files: string[] = [];
   const width = String(o.count - 1).length;
   for (let i = 0; i < o.count; i++) {
     const seed = deriveSeed(o.seed, i);
-    const grid = generateMaze(o.size, seed, { loops: o.loops });
+    const grid = i === 0 && first ? first : generateMaze(o.size, seed, { loops: o.loops });
     const file = path.join(o.out, `maze-${o.size}-${String(i).padStart(width, '0')}.maze`);
     const text = serializeMaze(grid, { meta: { size: String(o.size), seed: String(seed), generator: 'dfs-backtracker', ...(o.loops ? { loops: String(o.loops) } : {}) } });
     fs.writeFileSync(file, text);

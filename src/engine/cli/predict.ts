@@ -4,16 +4,18 @@
  *   prefix sums: {"input", "iterations", "prediction"}
  *   chess:       {"puzzleId", "iterations", "move"}
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tf } from '../tf';
 import { loadModel } from '../checkpoint';
 import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
 import { thinkUntilHalted } from '../eval/halting';
 import { readPuzzles } from '../data/chess';
-import { parseMaze } from '../../shared/mazeFormat';
+import { printable } from '../data/csv';
+import { MAZE_LIMITS, MazeFormatError, parseMazeDocument } from '../../shared/mazeFormat';
+import { checkDenseFits } from '../eval/denseLimit';
 import { encodeBatch, class1FromLogits, type Problem } from '../../shared/problems/problem';
-import { mazeProblem } from '../../shared/problems/maze';
+import { mazeProblem, solveMaze } from '../../shared/problems/maze';
 import { parseBits, prefixSumsProblem, bitsToString, type PrefixSumsPuzzle } from '../../shared/problems/prefixSums';
 import { chessProblem, type ChessPuzzle } from '../../shared/problems/chess';
 import type { Output } from './output';
@@ -59,6 +61,23 @@ export async function solveBatch<P>(model: DTNet, problem: Problem<P, unknown>, 
   }
 }
 
+/** A prefix-sum file holds one bit string per line; 64 MiB is far more than any test set. */
+const MAX_PREFIX_SUMS_BYTES = 64 * 1024 * 1024;
+
+/** Read a text file after checking its size, so that a huge file is refused instead of filling memory. */
+async function readTextFile(file: string, maxBytes: number, why: string): Promise<string> {
+  const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${file}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  if (st.isDirectory()) throw new Error(`${file}: is a directory, not a file`);
+  if (st.size > maxBytes) throw new Error(`${file}: is ${st.size.toLocaleString('en-US')} bytes; ${why} (${maxBytes.toLocaleString('en-US')} bytes)`);
+  return readFile(file, 'utf8').catch((e: Error) => {
+    throw new Error(`${file}: cannot read: ${e.message}`);
+  });
+}
+
+export { printable };
+
 export async function runPredict(out: Output, o: PredictOptions): Promise<void> {
   const sources = [o.mazes.length > 0, !!o.prefixSums, !!o.chess].filter(Boolean).length;
   if (sources !== 1) throw new Error('predict: give .maze files, or --prefix-sums FILE, or --chess FILE.csv (exactly one kind)');
@@ -66,21 +85,29 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
   try {
     if (o.mazes.length > 0) {
       checkModelFitsProblem(model.arch, mazeProblem, o.model);
+      const unsolvable: string[] = [];
       for (const file of o.mazes) {
-        const text = await readFile(file, 'utf8').catch((e: Error) => {
-          throw new Error(`${file}: cannot read: ${e.message}`);
-        });
-        const grid = parseMaze(text, file);
+        const text = await readTextFile(file, MAZE_LIMITS.chars * 4, `.maze files are limited to ${MAZE_LIMITS.chars.toLocaleString('en-US')} characters`);
+        const doc = parseMazeDocument(text);
+        if (!doc.grid) throw new MazeFormatError(file, doc.diagnostics);
+        const grid = doc.grid;
+        if (solveMaze(grid) === null) {
+          // The net would still paint some path; the honest answer is that there is none.
+          unsolvable.push(file);
+          out.record({ file, iterations: 0, solution: null, error: 'no solution: the goal is not reachable from the start' }, `${file}: no solution: walls cut every path from S to G`);
+          continue;
+        }
+        checkDenseFits(file, mazeProblem.encode(grid).spatial, model.arch.width, [grid.rows, grid.cols]);
         const [r] = await solveBatch(model, mazeProblem, [grid], o.iterations);
         const solution = mazeProblem.decode(grid, r.class1);
         out.record({ file, iterations: r.iterations, solution }, `${file} (${r.iterations} iterations):\n${solution.join('\n')}`);
       }
+      if (unsolvable.length > 0) throw new Error(`${unsolvable.join(', ')}: no solution (goal not reachable)`);
     } else if (o.prefixSums) {
       checkModelFitsProblem(model.arch, prefixSumsProblem, o.model);
-      const text = await readFile(o.prefixSums, 'utf8').catch((e: Error) => {
-        throw new Error(`${o.prefixSums}: cannot read: ${e.message}`);
-      });
+      const text = await readTextFile(o.prefixSums, MAX_PREFIX_SUMS_BYTES, 'prefix-sum files are limited to that');
       const lines = text.split(/\r?\n/);
+      if (lines.every((l) => l.trim() === '')) throw new Error(`${o.prefixSums}: no bit strings: the file is empty (expected one bit string per line, like 0110)`);
       const byLength = new Map<number, { line: number; p: PrefixSumsPuzzle }[]>();
       lines.forEach((l, i) => {
         if (l.trim() === '') return;
@@ -116,15 +143,19 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
         const solved = await solveBatch(model, chessProblem, chunk, o.iterations);
         chunk.forEach((p, i) => {
           const move = chessProblem.decode(p, solved[i].class1);
-          out.record({ puzzleId: p.id, iterations: solved[i].iterations, move }, `${p.id}: ${move ?? '(no legal move)'} (${solved[i].iterations} it)`);
+          const id = printable(p.id);
+          out.record({ puzzleId: id, iterations: solved[i].iterations, move }, `${id}: ${move ?? '(no legal move)'} (${solved[i].iterations} it)`);
         });
         chunk = [];
       };
+      let count = 0;
       for await (const p of readPuzzles(o.chess)) {
+        count++;
         chunk.push(p);
         if (chunk.length === 64) await flush();
       }
       await flush();
+      if (count === 0) throw new Error(`${o.chess}: no puzzles: the file has no rows after its header`);
     }
   } finally {
     model.dispose();

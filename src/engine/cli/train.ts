@@ -1,10 +1,10 @@
 /** `deep-thinking train`: progressive-loss training with a progress bar, cancellable with Ctrl-C. */
 import * as os from 'node:os';
-import { train, type TrainConfig } from '../train/trainer';
+import { architectureOf, resolveTrainConfig, train, type TrainConfig } from '../train/trainer';
 import { annotateCheckpoint } from '../checkpoint';
 import { backendInfo } from '../tf';
 import type { ProblemId } from '../../shared/problems/problem';
-import type { ModelKind } from '../../shared/architecture';
+import { validateArchitecture, type ModelKind } from '../../shared/architecture';
 import type { Output } from './output';
 
 export interface TrainCliOptions {
@@ -31,6 +31,19 @@ export interface TrainCliOptions {
   resume: boolean;
   init?: string;
   out: string;
+}
+
+/** The architecture the flags ask for, checked against the engine's bounds with the flag named in the error. */
+function checkArchitectureFlags(config: TrainConfig): void {
+  const arch = architectureOf(resolveTrainConfig(config));
+  const flags: Record<string, string> = { width: '--width', maxIters: '--max-iters', blocks: 'blocks' };
+  try {
+    validateArchitecture(arch, 'train');
+  } catch (e) {
+    const m = /invalid architecture: (\w+) (.*)$/.exec((e as Error).message);
+    if (m && flags[m[1]]) throw new RangeError(`${flags[m[1]]} ${m[2]}`);
+    throw new RangeError(`--width ${arch.width}, --max-iters ${arch.maxIters}: ${(e as Error).message.replace(/^train: invalid architecture: /, '')}`);
+  }
 }
 
 export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
@@ -60,6 +73,7 @@ export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
     outDir: o.out,
   };
   for (const k of Object.keys(config) as (keyof TrainConfig)[]) if (config[k] === undefined) delete config[k];
+  checkArchitectureFlags(config);
 
   // Ctrl-C stops at the next step and still writes the checkpoint; a second Ctrl-C exits at once.
   const abort = new AbortController();

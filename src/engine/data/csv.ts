@@ -9,6 +9,11 @@ import { parseCsvLine } from '../../shared/csvLine';
 export { parseCsvLine };
 
 /** A problem in a data file. message reads "file:line: column X: what is wrong". */
+/** Control characters (terminal escapes included) replaced, so a CSV field cannot drive the terminal it is printed to. */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
 export class DataFormatError extends Error {
   constructor(
     readonly file: string,
@@ -16,7 +21,7 @@ export class DataFormatError extends Error {
     readonly column: string | undefined,
     readonly detail: string,
   ) {
-    super(`${file}:${line}: ${column ? `column ${column}: ` : ''}${detail}`);
+    super(`${file}:${line}: ${column ? `column ${printable(column)}: ` : ''}${printable(detail)}`);
     this.name = 'DataFormatError';
   }
 }

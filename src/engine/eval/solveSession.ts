@@ -42,6 +42,7 @@ import { perturbThought } from './interventions';
 import { TensorThinking, TileThinking, type Thinking, type ThinkingInput, type TileThinkingOptions } from './thinking';
 import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
 import type { TileKernels } from '../infer/tileKernels';
+import { checkDenseFits } from './denseLimit';
 
 // ---- inputs --------------------------------------------------------------------------------------------------
 
@@ -375,7 +376,17 @@ export class SolveSession {
     const minPixels = this.options.tileMinPixels ?? (native ? DEFAULT_NATIVE_TILE_MIN_PIXELS : DEFAULT_TILE_MIN_PIXELS);
     const wanted = tileable && (mode === 'tiles' || pixels >= minPixels);
     const kernels = wanted ? await this.tileKernels(mode) : undefined;
-    if (!kernels) return new TensorThinking(this.model, tin, this.iterationCount, thought);
+    if (!kernels) {
+      if (input.spatial.length === 2) {
+        try {
+          checkDenseFits('maze', input.spatial, this.model.arch.width, [input.gridRows, input.gridCols]);
+        } catch (e) {
+          thought?.dispose();
+          throw e;
+        }
+      }
+      return new TensorThinking(this.model, tin, this.iterationCount, thought);
+    }
     const tiles = (t: tf.Tensor | undefined, iteration: number) => {
       try {
         return new TileThinking(this.model, kernels, tin, iteration, this.options.tiles, t);

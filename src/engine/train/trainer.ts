@@ -9,7 +9,7 @@
  *   training size, so the best checkpoint is chosen by validation, on the bigger puzzles when given;
  * - checkpoints: `outDir` itself is the best checkpoint, rewritten whenever the selection metric improves (strictly,
  *   as the paper: the first best epoch), so `outDir` is the model to use and model lists find it. The resume state
- *   (last weights + `train-state.json` + `optimizer.bin`) goes every epoch and on cancellation to the hidden sibling
+ *   (last weights + `train-state.json` + `optimizer.bin`, written as one directory swap) goes every epoch and on cancellation to the hidden sibling
  *   `.<name>.last` (hidden, so model lists skip it; a sibling, because a checkpoint write swaps its whole directory).
  *
  * Reproducibility: every random choice derives from `seed` by position (data, weight init, the epoch's shuffle,
@@ -20,13 +20,13 @@ import * as path from 'node:path';
 import { tf } from '../tf';
 import { createModel } from '../models/createModel';
 import type { DTNet } from '../models/dtNet';
-import type { Architecture, ModelKind } from '../../shared/architecture';
+import { validateArchitecture, type Architecture, type ModelKind } from '../../shared/architecture';
 import { batchCorrect, encodeBatch, type Batch, type ProblemId } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
 import { collect, datasets } from '../data/datasets';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
-import { loadCheckpoint, loadModel, readCheckpointMeta, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
+import { loadCheckpoint, loadModel, readCheckpointMeta, recoverCheckpointDir, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
 import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';
@@ -318,21 +318,17 @@ interface TrainState {
   optimizer: { kind: OptimizerKind; step: number; specs: tf.io.WeightsManifestEntry[] };
 }
 
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
-async function writeTrainState(dir: string, state: Omit<TrainState, 'optimizer'>, opt: OptimizerState): Promise<void> {
+/**
+ * The resume state as files of the `.last` checkpoint: written with the weights in one directory swap, so the
+ * weights, the optimizer and the counters are always from the same step (no crash can pair one with another).
+ */
+async function trainStateFiles(state: Omit<TrainState, 'optimizer'>, opt: OptimizerState): Promise<Record<string, Uint8Array | string>> {
   const named: tf.NamedTensorMap = {};
   for (const [key, values] of opt.tensors) named[key] = tf.tensor(values, opt.shapes.get(key)!);
   const { data, specs } = await tf.io.encodeWeights(named);
   tf.dispose(Object.values(named));
-  // The binary first: the JSON, written last, is what makes the state count.
-  writeAtomic(path.join(dir, OPTIMIZER_FILE), new Uint8Array(data));
   const full: TrainState = { ...state, optimizer: { kind: opt.kind, step: opt.step, specs } };
-  writeAtomic(path.join(dir, STATE_FILE), JSON.stringify(full, null, 1));
+  return { [OPTIMIZER_FILE]: new Uint8Array(data), [STATE_FILE]: JSON.stringify(full, null, 1) };
 }
 
 function readTrainState(dir: string): { state: TrainState; optimizer: OptimizerState } | undefined {
@@ -374,6 +370,42 @@ async function initialModel(spec: string, arch: Architecture): Promise<DTNet> {
   }
 }
 
+/**
+ * `outDir` must be a checkpoint directory, an empty one, or not exist yet, under a parent we can write: said before
+ * any training, with the real cause (a read-only mount is EROFS, not the ENOENT that a later rename would report).
+ */
+export async function checkOutDir(outDir: string): Promise<void> {
+  const st = fs.statSync(outDir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new Error(`${outDir}: exists and is not a directory; the output must be a checkpoint directory`);
+  if (st && fs.readdirSync(outDir).length > 0 && !fs.existsSync(path.join(outDir, 'model.json'))) {
+    throw new Error(`${outDir}: exists and is not a checkpoint (no model.json); refusing to train into it`);
+  }
+  const parent = path.dirname(path.resolve(outDir));
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    const probe = path.join(parent, `.${path.basename(outDir)}.probe-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe, { force: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EROFS' ? 'read-only file system' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.message;
+    throw new Error(`${outDir}: cannot write checkpoints in ${parent}: ${why}${err.code ? ` (${err.code})` : ''}`);
+  }
+}
+
+/** The selection metric and epoch recorded in a best checkpoint written by a run of the same net, if any. */
+async function recordedBest(dir: string, problem: string, arch: Architecture): Promise<{ metric: number; epoch: number } | undefined> {
+  if (!fs.existsSync(path.join(dir, 'model.json'))) return undefined;
+  const meta = await readCheckpointMeta(dir).catch(() => undefined);
+  if (!meta || meta.problem !== problem) return undefined;
+  const a = meta.architecture;
+  if ((['kind', 'dims', 'width', 'inChannels', 'blocks'] as const).some((k) => a[k] !== arch[k])) return undefined;
+  const m = meta.metrics as Record<string, unknown>;
+  const metric = typeof m.extrapolationAccuracy === 'number' ? m.extrapolationAccuracy : m.valAccuracy;
+  const epoch = m.epoch;
+  return typeof metric === 'number' && typeof epoch === 'number' && epoch > 0 ? { metric, epoch } : undefined;
+}
+
 /** Where the resume state of a run writing its best checkpoint to `outDir` lives. */
 export function resumeDirFor(outDir: string): string {
   const abs = path.resolve(outDir);
@@ -397,6 +429,13 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   // ---- resume or start
   let c = resolveTrainConfig(config);
+  validateArchitecture(architectureOf(c), 'training config');
+  // Before the first epoch, not after it: a bad --out would otherwise cost an epoch and then fail.
+  if (outDir) await checkOutDir(outDir);
+  if (outDir && lastDir) {
+    // A crash mid-swap leaves the complete state under a hidden temporary name: put it back before looking.
+    for (const d of [outDir, lastDir]) for (const line of await recoverCheckpointDir(d)) log(line);
+  }
   let saved = config.resume && lastDir ? readTrainState(lastDir) : undefined;
   if (saved) {
     // The weights and the train state are written one after the other: check they belong together.
@@ -448,8 +487,16 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           version: STATE_VERSION, config: c, epoch: 0, stepInEpoch: 0, globalStep: 0,
           epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0, bestMetric: -1, bestEpoch: 0, history: [],
         };
+    // After a restart the best checkpoint on disk may be better than what the state remembers (a crash between the
+    // two writes, or no state at all): it stays unless a new epoch beats it.
+    const kept = config.resume && bestDir ? await recordedBest(bestDir, c.problem, arch) : undefined;
+    if (kept && kept.metric > st.bestMetric) {
+      log(`keeping ${bestDir} (epoch ${kept.epoch}, ${(100 * kept.metric).toFixed(1)}%) unless an epoch beats it`);
+      st.bestMetric = kept.metric;
+      st.bestEpoch = kept.epoch;
+    }
     let bestWeights: Map<string, Float32Array> | undefined;
-    if (saved && st.bestEpoch > 0 && bestDir && fs.existsSync(bestDir)) {
+    if ((saved || kept) && st.bestEpoch > 0 && bestDir && fs.existsSync(bestDir)) {
       const best = await loadCheckpoint(bestDir);
       bestWeights = await best.model.exportWeights();
       best.model.dispose();
@@ -475,8 +522,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     });
     const saveLast = async () => {
       if (!lastDir) return;
-      await saveCheckpoint(lastDir, model, meta({ epoch: st.epoch, history: st.history }));
-      await writeTrainState(lastDir, st, optimizer.exportState());
+      await saveCheckpoint(lastDir, model, meta({ epoch: st.epoch, history: st.history }), { extraFiles: await trainStateFiles(st, optimizer.exportState()) });
     };
     const result = (cancelled: boolean): TrainResult => ({
       cancelled,

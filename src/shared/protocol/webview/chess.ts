@@ -5,7 +5,7 @@
  * (0…255, index 0 = a8 … 63 = h1, as in src/shared/problems/chess.ts), plus the legal move that best matches it.
  */
 import type { ProtocolShape } from '../messenger';
-import { checkObject, empty, iterations, str, tableValidator, type ModelOption } from './common';
+import { arrayOf, bytes, checkObject, empty, iterations, modelsPayload, num, str, tableValidator, type Check, type ModelOption } from './common';
 
 export const CHESS_VIEW_TYPE = 'deepThinking.chess';
 
@@ -103,4 +103,17 @@ export const validateChessMessage = tableValidator({
       model: str(4096),
       iterations,
     }),
+});
+
+const puzzleView: Check = (v, f) =>
+  checkObject(v, f, { id: str(), fen: str(), lastMove: str(16), solution: str(16), solutionSan: str(32), rating: num, themes: arrayOf(str(), 1000) });
+const puzzleSet: Check = (v, f) =>
+  checkObject(v, f, { source: str(), puzzles: arrayOf(puzzleView), skipped: arrayOf(str(), 10_000), skippedCount: num });
+
+/** What the chess page accepts from the host (the maze editor's habit: nothing unchecked reaches a renderer). */
+export const validateChessHostMessage = tableValidator({
+  init: (v, f) => modelsPayload(v, f) ?? checkObject(v, f, { set: puzzleSet }),
+  models: modelsPayload,
+  puzzles: puzzleSet,
+  frame: (v, f) => checkObject(v, f, { runId: num, iteration: num, probs: bytes, confidence: num, move: str(16), san: str(32) }, ['move', 'san']),
 });

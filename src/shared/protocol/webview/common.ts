@@ -97,3 +97,28 @@ export function tableValidator(table: Record<string, Check>): (type: string, val
     return check(value, type);
   };
 }
+
+// ---- host → page checks (defence in depth: a page renders what it is sent, so it checks it first) ------------
+
+/** A number; null too, which is what JSON makes of NaN and ±Infinity. */
+export const num: Check = (v, f) => (typeof v === 'number' || v === null ? undefined : `${f}: expected a number`);
+export const bool: Check = (v, f) => (typeof v === 'boolean' ? undefined : `${f}: expected a boolean`);
+export const bytes: Check = (v, f) => (v instanceof Uint8Array || (Array.isArray(v) && v.every((x) => typeof x === 'number')) || isObject(v) ? undefined : `${f}: expected bytes`);
+export const arrayOf =
+  (item: Check, max = 1_000_000): Check =>
+  (v, f) => {
+    if (!Array.isArray(v)) return `${f}: expected an array`;
+    if (v.length > max) return `${f}: more than ${max} items`;
+    for (let i = 0; i < v.length; i++) {
+      const err = item(v[i], `${f}[${i}]`);
+      if (err) return err;
+    }
+    return undefined;
+  };
+export const anyObject: Check = (v, f) => (isObject(v) ? undefined : `${f}: expected an object`);
+
+export const modelOption: Check = (v, f) =>
+  checkObject(v, f, { spec: str(), name: str(), problem: problemId, kind: str(64), source: str(64), width: num, maxIters: num, parameters: num }, ['parameters']);
+
+/** `{ models: ModelOption[], selected: string }`, what the panels' init and models events carry. */
+export const modelsPayload: Check = (v, f) => checkObject(v, f, { models: arrayOf(modelOption, 10_000), selected: str() });

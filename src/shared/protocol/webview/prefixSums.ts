@@ -5,7 +5,7 @@
  * array: 4096 bits × hundreds of iterations add up.
  */
 import type { ProtocolShape } from '../messenger';
-import { checkObject, empty, iterations, oneOf, str, tableValidator, type ModelOption } from './common';
+import { bytes, checkObject, empty, iterations, modelsPayload, num, oneOf, str, tableValidator, type ModelOption } from './common';
 
 export const PREFIX_SUMS_VIEW_TYPE = 'deepThinking.prefixSums';
 export const MIN_BITS = 8;
@@ -87,4 +87,11 @@ export const validatePrefixSumsMessage = tableValidator({
       },
       iterations,
     }),
+});
+
+/** What the prefix-sums page accepts from the host. */
+export const validatePrefixSumsHostMessage = tableValidator({
+  init: modelsPayload,
+  models: modelsPayload,
+  frame: (v, f) => checkObject(v, f, { slot: oneOf(0, 1), runId: num, iteration: num, probs: bytes, confidence: num }),
 });

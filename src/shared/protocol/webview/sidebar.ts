@@ -9,7 +9,7 @@ import type { ModelKind } from '../../architecture';
 import type { ProblemId } from '../../problems/problem';
 import type { ModelSummary, TrainProgress } from '../engine';
 import type { ProtocolShape } from '../messenger';
-import { checkObject, empty, problemId, str, tableValidator, type ModelOption } from './common';
+import { anyObject, arrayOf, checkObject, empty, modelOption, num, oneOf, problemId, str, tableValidator, type Check, type ModelOption } from './common';
 
 export const SIDEBAR_VIEW_ID = 'deepThinking.sidebar';
 
@@ -156,3 +156,14 @@ export function applyEvaluateProgress(set: CurveSet, p: { done: number; total: n
   }
   return { ...set, curves, done: p.done, total: p.total };
 }
+
+const curveSet: Check = (v, f) =>
+  checkObject(v, f, { key: str(), origin: oneOf('stored', 'eval'), problem: problemId, model: str(), modelName: str(), kind: str(64), curves: arrayOf(anyObject, 10_000) });
+
+/** What the sidebar page accepts from the host. */
+export const validateSidebarHostMessage = tableValidator({
+  snapshot: (v, f) =>
+    checkObject(v, f, { models: arrayOf(modelOption, 10_000), selected: anyObject, runs: arrayOf(anyObject, 10_000), curves: arrayOf(curveSet, 10_000), modelsError: str(100_000) }, ['modelsError']),
+  trainProgress: (v, f) => checkObject(v, f, { runId: str(), epoch: num, epochs: num, step: num, totalSteps: num, loss: num, accuracy: num, throughput: num, lr: num }),
+  curves: curveSet,
+});
