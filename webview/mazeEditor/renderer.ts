@@ -7,7 +7,8 @@
  */
 import type { MazeGrid } from '../../src/shared/mazeFormat';
 import type { CellRef } from '../../src/shared/protocol/webview/mazeEditor';
-import { themeColor, type Rgba } from '../shared/theme';
+import { themeColor, themeKind, type Rgba } from '../shared/theme';
+import { HEAT_MAX_ALPHA, mazeColors } from './palette';
 import type { StoredFrame } from './frameStore';
 import { visibleCells, type View } from './view';
 
@@ -23,19 +24,17 @@ export interface Palette {
   wrong: Rgba;
   gridLine: Rgba;
   focus: Rgba;
+  damage: Rgba;
 }
 
-/** Theme colours from VS Code's CSS variables (light, dark and high-contrast themes all define them). */
+/**
+ * The maze in its fixed colours (walls dark, corridors light: see palette.ts); only the canvas background around the
+ * maze and the focus ring come from the theme.
+ */
 export function readPalette(): Palette {
   return {
+    ...mazeColors(themeKind()),
     background: themeColor('--vscode-editor-background', '#1e1e1e'),
-    open: themeColor('--vscode-editor-background', '#1e1e1e'),
-    wall: themeColor('--vscode-editor-foreground', '#d4d4d4'),
-    start: themeColor('--vscode-testing-iconPassed', '#73c991'),
-    goal: themeColor('--vscode-testing-iconFailed', '#f14c4c'),
-    path: themeColor('--vscode-charts-blue', '#3794ff'),
-    wrong: themeColor('--vscode-editorError-foreground', '#f14c4c'),
-    gridLine: themeColor('--vscode-editorIndentGuide-background', '#404040'),
     focus: themeColor('--vscode-focusBorder', '#007fd4'),
   };
 }
@@ -123,7 +122,7 @@ export class MazeRenderer {
       d[4 * i + 1] = g;
       d[4 * i + 2] = b;
       // 0.85 max opacity keeps walls readable under the heat map.
-      d[4 * i + 3] = mode === 'heat' ? (p[i] * 0.85) | 0 : p[i] >= 128 ? 217 : 0;
+      d[4 * i + 3] = mode === 'heat' ? (p[i] * HEAT_MAX_ALPHA) | 0 : p[i] >= 128 ? 217 : 0;
     }
     this.overlay.ctx.putImageData(this.overlay.image, 0, 0);
     this.overlayKey = { frame, mode };
@@ -191,7 +190,7 @@ export class MazeRenderer {
       ctx.globalAlpha = 1;
       if (scale >= 6) {
         // A cross on each wrong cell, so "wrong" never reads as the (also red) goal.
-        ctx.strokeStyle = css(this.palette.background, 1);
+        ctx.strokeStyle = css(this.palette.open, 1);
         ctx.lineWidth = Math.max(1.5, scale / 10);
         ctx.beginPath();
         const m = scale * 0.25;
@@ -216,8 +215,12 @@ export class MazeRenderer {
       const y = oy + (cell[0] + 0.5) * scale - size / 2;
       ctx.fillStyle = css(color, 1);
       ctx.fillRect(x, y, size, size);
+      // A ring in the corridor colour keeps a marker distinct from walls and the heat map at any zoom.
+      ctx.strokeStyle = css(this.palette.open, 1);
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
       if (size >= 14) {
-        ctx.fillStyle = css(this.palette.background, 1);
+        ctx.fillStyle = css(this.palette.open, 1);
         ctx.font = `bold ${Math.floor(size * 0.6)}px var(--vscode-editor-font-family, monospace)`;
         ctx.textAlign = 'center';
         ctx.textBaseline = 'middle';

@@ -171,6 +171,11 @@ export interface SolveFrame {
   /** fraction of the image recomputed this iteration (1 for dense inference) */
   activeFraction?: number;
   correct?: boolean;
+  /**
+   * The picture right after an intervention, before any further iteration (same `iteration` as the frame before
+   * it): 'perturb' shows the damaged thought, 'swapInput' the old thought read against the new maze.
+   */
+  mark?: 'perturb' | 'swapInput';
 }
 export const SolveFrameNotification = new NotificationType<SolveFrame>('deepThinking/solveFrame');
 
@@ -196,7 +201,11 @@ export const SolveRequest = new RequestType<SolveParams, SolveResult, void>('dee
 /** Continue a session from its current hidden state (the paper's interventions, §5). */
 export type Intervention =
   | { kind: 'continue' }
-  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number }
+  /**
+   * Noise on the hidden state (§5: s · rms · ε) or zeroing a fraction of it; with `region` (maze units [row, col])
+   * only the thought under those cells is touched — the "brushed damage" of the cellular-automata demo.
+   */
+  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number; region?: [number, number][] }
   | { kind: 'swapInput'; input: SolveInput };
 export interface InterveneParams {
   sessionId: string;

@@ -37,7 +37,8 @@ export interface SolveSummary {
 
 export type PageIntervention =
   | { kind: 'continue' }
-  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number }
+  /** `region`: maze cells [row, col] whose thought is damaged (absent: the whole thought) */
+  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number; region?: CellRef[] }
   /** continue from the current hidden state with the document's current maze as the new input */
   | { kind: 'swapInput' };
 
@@ -148,6 +149,14 @@ function checkIntervention(v: unknown, path: string): string | undefined {
       if (v.mode !== 'noise' && v.mode !== 'zero') return `${path}.mode must be 'noise' or 'zero'`;
       if (typeof v.strength !== 'number' || !Number.isFinite(v.strength) || v.strength < 0 || v.strength > 1) {
         return `${path}.strength must be a number from 0 to 1`;
+      }
+      if (v.region !== undefined) {
+        if (!Array.isArray(v.region) || v.region.length === 0) return `${path}.region must be a non-empty array of cells`;
+        if (v.region.length > MAX_EDIT_CELLS) return `${path}.region has ${v.region.length} cells (at most ${MAX_EDIT_CELLS})`;
+        for (let i = 0; i < v.region.length; i++) {
+          const e = checkCell(v.region[i], `${path}.region[${i}]`);
+          if (e) return e;
+        }
       }
       return undefined;
     default:
