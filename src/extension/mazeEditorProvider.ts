@@ -47,8 +47,8 @@ export class MazeEditorProvider implements vscode.CustomTextEditorProvider, vsco
   static register(deps: ExtensionDeps): { provider: MazeEditorProvider; disposables: vscode.Disposable[] } {
     const provider = new MazeEditorProvider(deps);
     const reg = vscode.window.registerCustomEditorProvider(MazeEditorProvider.viewType, provider, {
-      // Frames are kept by the page; a hidden page is rebuilt from its saved state instead of held in memory.
-      webviewOptions: { retainContextWhenHidden: false },
+      // The timeline lives in the page (within the frame memory budget): switching tabs must not throw it away.
+      webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: true,
     });
     return { provider, disposables: [reg, provider] };
@@ -142,11 +142,6 @@ export class MazeEditorSession implements vscode.Disposable {
         if (e.document === document && e.contentChanges.length) this.documentChanged();
       }),
       deps.engine.onDidRestart(() => this.engineStarts++),
-      // A hidden page is destroyed (retainContextWhenHidden is off) and handshakes again when shown: until then,
-      // messages would be lost, so commands queue.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.pageReady = false;
-      }),
     );
     this.registerHandlers();
   }

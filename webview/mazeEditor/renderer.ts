@@ -59,6 +59,8 @@ export interface DrawState {
   hover?: CellRef;
   /** S or G being dragged, drawn at `hover` */
   dragging?: 'start' | 'goal';
+  /** cells under the damage brush while it is dragged */
+  damage?: CellRef[];
 }
 
 export class MazeRenderer {
@@ -204,6 +206,11 @@ export class MazeRenderer {
         }
         ctx.stroke();
       }
+    }
+
+    if (s.damage?.length) {
+      ctx.fillStyle = css(this.palette.damage, 0.6);
+      for (const [r, c] of s.damage) ctx.fillRect(ox + c * scale, oy + r * scale, scale, scale);
     }
 
     if (scale >= 10) this.drawGridLines(ctx, s, w, h);
