@@ -281,7 +281,7 @@ export class MazeEditorSession implements vscode.Disposable {
     );
     this.solvedIn = startedIn;
     this.solvedShape = gridShape(text);
-    return this.finish(result, model);
+    return this.finish(result, model, 'solve');
   }
 
   async intervene(iv: PageIntervention, iterations?: SolveIterations): Promise<SolveSummary> {
@@ -303,14 +303,14 @@ export class MazeEditorSession implements vscode.Disposable {
         { sessionId: this.id, intervention, iterations: iterations ?? s.iterations, maxFps: s.maxFps, maxFrameCells: s.maxFrameCells },
         token,
       );
-      return this.finish(result, model);
+      return this.finish(result, model, iv.kind);
     } catch (e) {
       if (isConnectionLost(e)) throw new Error('The engine stopped while thinking; it is restarting. Press Solve again.');
       throw new Error(errorMessage(e));
     }
   }
 
-  private finish(result: SolveResult, model: string): SolveSummary {
+  private finish(result: SolveResult, model: string, kind: 'solve' | PageIntervention['kind']): SolveSummary {
     const summary: SolveSummary = {
       iterations: result.iterations,
       haltedAt: result.haltedAt,
@@ -324,11 +324,22 @@ export class MazeEditorSession implements vscode.Disposable {
     };
     this.lastResult = summary;
     this._onDidSolve.fire(summary);
+    this.markWalkthrough(summary, kind);
     this.deps.log.info(
       `solved ${path.basename(this.document.fileName)} with ${summary.model}${result.engine ? ` on ${result.engine}` : ''}: ${result.iterations} iterations` +
         `${result.haltedAt !== undefined ? ` (halted at ${result.haltedAt})` : ''}, ${result.correct ? 'correct' : `${summary.wrongCells.length} wrong cells`}, ${Math.round(result.ms)} ms`,
     );
     return summary;
+  }
+
+  /** Context keys that tick off the walkthrough's steps (package.json contributes.walkthroughs). */
+  private markWalkthrough(s: SolveSummary, kind: 'solve' | PageIntervention['kind']): void {
+    if (s.cancelled) return;
+    const set = (key: string) => void vscode.commands.executeCommand('setContext', `deepThinking.walkthrough.${key}`, true);
+    set('solved');
+    const rows = parseMazeDocument(this.document.getText()).grid?.rows ?? 0;
+    if (rows >= 40) set('solvedBig');
+    if (kind === 'perturb' && s.correct) set('recovered');
   }
 
   dispose(): void {
