@@ -59,7 +59,8 @@ const thinkBtn = btn('think', 'Think longer', 'Continue from the current hidden 
 const corruptBtn = btn('corrupt', 'Corrupt memory', 'Perturb the hidden state now and keep thinking (the paper\'s error-correction demo)');
 const cancelBtn = btn('cancel', 'Stop', 'Cancel the running solve');
 const brushBtn = btn('brush', 'Brush damage', 'Drag over the maze to erase the thought under the brush (the cellular-automata demo), then watch it regrow');
-const strength = h('input', { id: 'strength', type: 'range', min: 0, max: 1, step: 0.05, title: 'Corruption strength: Gaussian noise on the hidden state, as a fraction of its RMS (§5 of the paper)' }) as HTMLInputElement;
+// Noise of 1× RMS barely moves a trained net's picture; 2–8× shows the damage and the repair (13×13, bundled model).
+const strength = h('input', { id: 'strength', type: 'range', min: 0, max: 8, step: 0.25, title: 'Corruption strength: Gaussian noise on the hidden state, in multiples of its RMS (§5 of the paper)' }) as HTMLInputElement;
 const checkbox = (id: string, label: string, title: string, checked: boolean) => {
   const input = h('input', { id, type: 'checkbox', title }) as HTMLInputElement;
   input.checked = checked;
@@ -169,7 +170,7 @@ let drag: Drag | undefined;
 let spaceDown = false;
 const renderer = new MazeRenderer(canvas);
 
-strength.value = String(saved.strength ?? 0.5);
+strength.value = String(saved.strength ?? 4);
 speedSel.value = String(saved.speed ?? 1);
 overlaySel.value = saved.overlay ?? 'heat';
 
@@ -285,7 +286,7 @@ function updateLabels(): void {
   brushBtn.classList.toggle('active', brushing);
   brushBtn.setAttribute('aria-pressed', String(brushing));
   cancelBtn.disabled = !busy;
-  strengthLabel.textContent = `${Math.round(Number(strength.value) * 100)}%`;
+  strengthLabel.textContent = `${Number(strength.value)}× RMS`;
   playBtn.textContent = playing ? '⏸' : '▶';
   playBtn.disabled = frames.length < 2;
   renderMarks();

@@ -96,6 +96,8 @@ export interface PageToHost extends ProtocolShape {
 
 /** Upper bound on the cells in one edit message (an 801×801 maze painted completely ≈ 642k). */
 export const MAX_EDIT_CELLS = 1_000_000;
+/** Largest noise the page may ask for, in units of the thought's RMS (8× already scrambles a 13×13 picture). */
+export const MAX_NOISE_STRENGTH = 16;
 /** Upper bound on iterations the page may ask for in one request. */
 export const MAX_SOLVE_ITERATIONS = 100_000;
 
@@ -147,8 +149,12 @@ function checkIntervention(v: unknown, path: string): string | undefined {
       return undefined;
     case 'perturb':
       if (v.mode !== 'noise' && v.mode !== 'zero') return `${path}.mode must be 'noise' or 'zero'`;
-      if (typeof v.strength !== 'number' || !Number.isFinite(v.strength) || v.strength < 0 || v.strength > 1) {
-        return `${path}.strength must be a number from 0 to 1`;
+      {
+        // noise: a multiple of the thought's RMS; zero: the fraction of activations erased.
+        const max = v.mode === 'noise' ? MAX_NOISE_STRENGTH : 1;
+        if (typeof v.strength !== 'number' || !Number.isFinite(v.strength) || v.strength < 0 || v.strength > max) {
+          return `${path}.strength must be a number from 0 to ${max}`;
+        }
       }
       if (v.region !== undefined) {
         if (!Array.isArray(v.region) || v.region.length === 0) return `${path}.region must be a non-empty array of cells`;
