@@ -31,6 +31,7 @@ import { mazeEditToLines } from './mazeEdits';
 import { parseMazeDocument } from '../shared/mazeFormat';
 import { readSettings, onSettingsChange } from './settings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { saveExport } from './exportFile';
 
 export type MazeEditorCommand = HostToPage['events']['command']['name'];
 
@@ -176,6 +177,7 @@ export class MazeEditorSession implements vscode.Disposable {
       await vscode.commands.executeCommand('deepThinking.selectModel', 'mazes');
       return { model: this.modelName() };
     });
+    m.onRequest('export', async (req) => ({ saved: await saveExport(req, this.document.uri) }));
     m.onRequest('reopenAsText', async () => {
       await vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', this.panel.viewColumn);
     });

@@ -462,3 +462,18 @@ test('an 801×801 maze draws, zooms and takes downsampled frames', { entry: 'maz
   assert.ok(Date.now() - t0 < 20_000);
   await screenshot(page, 'mazeEditor-801-zoomed');
 });
+
+test('PNG export sends the picture on screen to the host with a file name for the iteration', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  await host.respond(req, { iterations: 8, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(8, PATH), model: 'm' });
+  await painted(page);
+  await page.click('#export-png');
+  const ex = await host.waitFor('export');
+  assert.equal(ex.params.name, 'test-iteration-8.png');
+  assert.equal(ex.params.mime, 'image/png');
+  const png = Buffer.from(ex.params.data, 'base64');
+  assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+  assert.ok(png.length > 500, `${png.length} bytes`);
+});

@@ -178,3 +178,20 @@ test('live training curves follow trainProgress', { entry: 'sidebar', width: 360
   await page.waitForFunction(() => document.querySelectorAll('#train-charts .uplot').length === 3);
   assert.match(await page.textContent('#run-status'), /step 5\/10/);
 });
+
+test('the accuracy chart exports as CSV and PNG', { entry: 'sidebar', width: 380, height: 1400 }, async ({ page, host }) => {
+  await host.waitFor('ready');
+  await host.event('snapshot', snapshot());
+  await page.waitForSelector('#extrapolation .uplot');
+  await page.click('#export-chart-csv');
+  const csv = await host.waitFor('export');
+  assert.equal(csv.params.name, 'accuracy-mazes.csv');
+  const text = Buffer.from(csv.params.data, 'base64').toString('utf8');
+  const rows = text.trim().split('\n');
+  assert.match(rows[0], /^iteration,mazes recall \(DT-recall\) · n=9 · stored,/);
+  assert.equal(rows.length, 41, 'a header and 40 iterations');
+  assert.equal(rows[1].split(',').length, 5, 'iteration + four curves');
+  await page.click('#export-chart-png');
+  const png = await host.waitFor((m) => m.type === 'export' && m.params.mime === 'image/png');
+  assert.equal(Buffer.from(png.params.data, 'base64').subarray(1, 4).toString('latin1'), 'PNG');
+});

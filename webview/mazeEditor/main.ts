@@ -118,9 +118,10 @@ const speedSel = h(
   ...['0.25', '0.5', '1', '2', '4', '8'].map((s) => h('vscode-option', { value: s }, `${s}×`)),
 ) as HTMLElement & { value: string };
 const verdict = h('span', { id: 'verdict', class: 'verdict' });
+const exportBtn = btn('export-png', 'PNG', 'Save the picture on screen (this iteration, with its overlay) as a PNG');
 const marksBar = h('div', { class: 'marks', id: 'marks', 'aria-label': 'Timeline marks' });
 const scrubBox = h('div', { class: 'scrub-box' }, scrub, marksBar);
-const timeline = h('div', { class: 'timeline' }, playBtn, scrubBox, iterLabel, speedSel, verdict, recovery);
+const timeline = h('div', { class: 'timeline' }, playBtn, scrubBox, iterLabel, speedSel, exportBtn, verdict, recovery);
 const statusLine = h('div', { class: 'statusline dt-muted', id: 'statusline' });
 
 app.append(toolbar, stage, legend, timeline, statusLine);
@@ -289,6 +290,7 @@ function updateLabels(): void {
   strengthLabel.textContent = `${Number(strength.value)}× RMS`;
   playBtn.textContent = playing ? '⏸' : '▶';
   playBtn.disabled = frames.length < 2;
+  exportBtn.disabled = !grid;
   renderMarks();
   renderRecovery();
 }
@@ -834,6 +836,16 @@ live.input.addEventListener('change', () => {
   if (live.input.checked && isStale() && !busy) void run({ kind: 'swapInput' });
 });
 watch.input.addEventListener('change', persist);
+exportBtn.addEventListener('click', () => {
+  const it = currentFrame()?.iteration;
+  const base = (fileName || 'maze').replace(/\.maze$/, '').replace(/[^\w.() ×-]+/g, '_');
+  const name = `${base}${it !== undefined && !isStale() ? `-iteration-${it}` : ''}.png`;
+  const data = canvas.toDataURL('image/png').split(',')[1] ?? '';
+  void messenger
+    .request('export', { name, mime: 'image/png', data })
+    .then((r) => r.saved && showBanner(app, `Saved ${r.saved}`, 'info'))
+    .catch(reportError);
+});
 cancelBtn.addEventListener('click', () => void messenger.request('cancel', {}).catch(reportError));
 modelBtn.addEventListener('click', () => {
   void messenger

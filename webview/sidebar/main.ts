@@ -15,6 +15,7 @@ import { alignCurves, type CurveSet, type SidebarFromWebview, type SidebarSnapsh
 import { $, h, showBanner } from '../shared/dom';
 import { cssVar, onThemeChange } from '../shared/theme';
 import { connect } from '../shared/vscodeApi';
+import { curvesToCsv } from './curvesCsv';
 import { dashFor, ITERATION_STEPS, modelColorSlots, sizeLabel } from './seriesStyle';
 
 const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums', mazes: 'Mazes', chess: 'Chess' };
@@ -84,10 +85,62 @@ app.append(
       extrapEmpty,
       extrapChart,
       extrapNote,
+      h(
+        'div',
+        { class: 'sb-row' },
+        h('vscode-button', { id: 'export-chart-png', secondary: true, title: 'Save the accuracy chart as a PNG', onclick: () => exportChart('png') }, 'PNG'),
+        h('vscode-button', { id: 'export-chart-csv', secondary: true, title: 'Save the curves on the chart as a CSV table', onclick: () => exportChart('csv') }, 'CSV'),
+      ),
       h('vscode-button', { id: 'clear-evals', secondary: true, onclick: () => messenger.emit('clearEvals', {}) }, 'Clear evaluations'),
     ),
   ),
 );
+
+/** Save the extrapolation chart (its canvas, with the legend drawn in) or its curves through the host. */
+function exportChart(kind: 'png' | 'csv'): void {
+  const series = visibleSeries();
+  if (!series.length) return;
+  const name = `accuracy-${page.problem}.${kind}`;
+  let data: string;
+  if (kind === 'csv') {
+    let bin = '';
+    for (const b of new TextEncoder().encode(curvesToCsv(series))) bin += String.fromCharCode(b);
+    data = btoa(bin);
+  } else {
+    const plot = extrapChart.querySelector<HTMLCanvasElement>('canvas');
+    if (!plot) return;
+    const legend = [...extrapChart.querySelectorAll<HTMLElement>('.u-legend .u-series')].slice(1);
+    const rowH = 16;
+    const out = document.createElement('canvas');
+    out.width = plot.width;
+    out.height = plot.height + rowH * legend.length + 8;
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = cssVar('--vscode-editor-background', '#1e1e1e');
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(plot, 0, 0);
+    ctx.font = '11px sans-serif';
+    ctx.textBaseline = 'middle';
+    legend.forEach((row, i) => {
+      const marker = row.querySelector<HTMLElement>('.u-marker');
+      const y = plot.height + 4 + rowH * i + rowH / 2;
+      ctx.strokeStyle = marker?.dataset.color ?? '#888';
+      ctx.lineWidth = 2;
+      ctx.setLineDash((marker?.dataset.dash ?? '').split(',').filter(Boolean).map(Number));
+      ctx.beginPath();
+      ctx.moveTo(6, y);
+      ctx.lineTo(32, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = cssVar('--vscode-foreground', '#cccccc');
+      ctx.fillText(row.querySelector('.u-label')?.textContent ?? '', 40, y);
+    });
+    data = out.toDataURL('image/png').split(',')[1] ?? '';
+  }
+  void messenger
+    .request('export', { name, mime: kind === 'png' ? 'image/png' : 'text/csv', data })
+    .then((r) => r.saved && showBanner(app, `Saved ${r.saved}`, 'info'))
+    .catch(report);
+}
 
 function report(e: unknown): void {
   showBanner(app, e instanceof Error ? e.message : String(e));

@@ -9,6 +9,7 @@
  */
 import type { ProtocolShape, Validator } from '../messenger';
 import type { SolveFrame } from '../engine';
+import { checkExport, type ExportRequest } from './exportFile';
 
 export type CellRef = [row: number, col: number];
 
@@ -83,6 +84,8 @@ export interface PageToHost extends ProtocolShape {
     cancel: [Record<string, never>, void];
     selectModel: [Record<string, never>, { model?: string }];
     reopenAsText: [Record<string, never>, void];
+    /** save a PNG of the frame on screen (the host asks where) */
+    export: [ExportRequest, { saved?: string }];
   };
   events: {
     ready: Record<string, never>;
@@ -186,6 +189,7 @@ const pageChecks: Record<string, Check> = {
   cancel: empty,
   selectModel: empty,
   reopenAsText: empty,
+  export: checkExport,
   ready: empty,
   log: (v, p) => {
     if (!isObj(v)) return `${p} must be an object`;
