@@ -12,6 +12,7 @@ import {
   InterveneRequest,
   SolveFrameNotification,
   SolveRequest,
+  ThoughtRequest,
   type Intervention,
   type SolveFrame,
   type SolveResult,
@@ -176,6 +177,14 @@ export class MazeEditorSession implements vscode.Disposable {
     m.onRequest('selectModel', async () => {
       await vscode.commands.executeCommand('deepThinking.selectModel', 'mazes');
       return { model: this.modelName() };
+    });
+    m.onRequest('thought', async ({ view }) => {
+      if (this.solvedIn === undefined || this.solvedIn !== this.engineStarts) throw new Error('Solve first: there is no thought to show yet.');
+      try {
+        return await this.deps.engine.request(ThoughtRequest, { sessionId: this.id, view });
+      } catch (e) {
+        throw new Error(errorMessage(e));
+      }
     });
     m.onRequest('export', async (req) => ({ saved: await saveExport(req, this.document.uri) }));
     m.onRequest('reopenAsText', async () => {

@@ -184,12 +184,13 @@ test('think longer and corrupt memory send interventions; ✓ when it matches BF
   assert.match(await page.textContent('#verdict'), /✓ matches BFS/);
   await page.evaluate(() => {
     const s = document.querySelector('#strength');
-    s.value = '0.8';
+    s.value = '2.5';
     s.dispatchEvent(new Event('input'));
   });
+  assert.match(await page.textContent('#strength-label'), /2\.5× RMS/);
   await page.click('#corrupt');
   req = await host.waitFor((m) => m.type === 'intervene' && m.params.intervention.kind === 'perturb');
-  assert.deepEqual(req.params.intervention, { kind: 'perturb', mode: 'noise', strength: 0.8 });
+  assert.deepEqual(req.params.intervention, { kind: 'perturb', mode: 'noise', strength: 2.5 });
 });
 
 test('moving G after a solve continues with the new input (swapInput) when Live is on', { entry: 'mazeEditor' }, async ({ page, host }) => {
@@ -476,4 +477,41 @@ test('PNG export sends the picture on screen to the host with a file name for th
   const png = Buffer.from(ex.params.data, 'base64');
   assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   assert.ok(png.length > 500, `${png.length} bytes`);
+});
+
+test('the thought overlay asks for the hidden state and draws it with a legend', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  await host.respond(req, { iterations: 8, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(8, PATH), model: 'm' });
+  await painted(page);
+  await page.evaluate(() => {
+    const s = document.querySelector('#overlay');
+    s.value = 'channel';
+    s.dispatchEvent(new Event('change'));
+  });
+  const t = await host.waitFor('thought');
+  assert.deepEqual(t.params.view, { channel: 0 });
+  // Channel 0 is 255 at (1, 3) and 0 elsewhere: amber there, violet on other corridors.
+  const bytes = new Array(ROWS * COLS).fill(0);
+  bytes[1 * COLS + 3] = 255;
+  await host.respond(t, { iteration: 8, rows: ROWS, cols: COLS, channels: 16, view: { channel: 0 }, data: b64(bytes) });
+  await page.waitForSelector('#legend [data-key="thought"]');
+  await painted(page);
+  const hot = await cellPixel(page, 1, 3);
+  const cold = await cellPixel(page, 1, 4);
+  assert.ok(hot[0] > 200 && hot[2] < 100, `high activation drawn amber: ${hot}`);
+  assert.ok(cold[2] > cold[1], `low activation drawn violet: ${cold}`);
+  assert.match(await page.textContent('#legend [data-key="thought"]'), /thought at iteration 8: channel 0 of 16/);
+  assert.equal(await page.isVisible('#thought-channel'), true);
+  await screenshot(page, 'mazeEditor-thought-channel');
+  // PCA asks again.
+  await page.evaluate(() => {
+    const s = document.querySelector('#overlay');
+    s.value = 'pca';
+    s.dispatchEvent(new Event('change'));
+  });
+  const p = await host.waitFor((m) => m.type === 'thought' && m.params.view === 'pca');
+  await host.respond(p, { iteration: 8, rows: ROWS, cols: COLS, channels: 16, view: 'pca', explained: [0.5, 0.2], data: b64(new Array(2 * ROWS * COLS).fill(128)) });
+  await page.waitForFunction(() => /PC1 red \(50%\), PC2 blue \(20%\)/.test(document.querySelector('#legend').textContent));
 });

@@ -81,7 +81,9 @@ test('renders frames, marks wrong bits, scrubber changes iteration', { entry: 'p
 
   // Confidence shading: P(1) = 230/255 is close to the "1" colour, 20/255 close to the "0" colour.
   const one = rgb(dark['--vscode-charts-blue']);
-  const zero = rgb(dark['--vscode-editorWidget-background']);
+  // A 0 is 30 % of the foreground over the background (visible on dark themes).
+  const fg = rgb(dark['--vscode-editor-foreground']);
+  const zero = rgb(dark['--vscode-editor-background']).map((c, k) => Math.round(fg[k] * 0.3 + c * 0.7));
   const mix = (p) => one.map((c, k) => Math.round(c * p + zero[k] * (1 - p)));
   const b0 = await bandCentre(page, 0, 0, 'pred'); // target[0] = 1 → 230
   assert.ok(near(await pixel(page, '#strip-0', b0.x, b0.y), mix(230 / 255), 3));

@@ -23,7 +23,7 @@ import {
 } from '../../src/shared/protocol/webview/mazeEditor';
 import type { SolveFrame } from '../../src/shared/protocol/engine';
 import { FrameStore, type StoredFrame } from './frameStore';
-import { MazeRenderer, type OverlayMode } from './renderer';
+import { MazeRenderer, THOUGHT_HIGH, THOUGHT_LOW, type OverlayMode, type ThoughtImage } from './renderer';
 import { cellAt, cellsOnSegment, fitView, panBy, zoomAt, type View } from './view';
 import { bfsPathSet, declaredSize, finalVerdict, textFingerprint, wrongCellCount } from './truth';
 import { mazeColors } from './palette';
@@ -77,7 +77,10 @@ const overlaySel = h(
   h('vscode-option', { value: 'heat' }, 'Heat map'),
   h('vscode-option', { value: 'path' }, 'Path (p ≥ 0.5)'),
   h('vscode-option', { value: 'off' }, 'No overlay'),
+  h('vscode-option', { value: 'pca' }, 'Thought: PCA'),
+  h('vscode-option', { value: 'channel' }, 'Thought: channel'),
 ) as HTMLElement & { value: string };
+const channelField = h('input', { id: 'thought-channel', type: 'number', min: 0, step: 1, value: 0, title: 'Hidden channel to show', hidden: true }) as HTMLInputElement;
 
 const toolbar = h(
   'div',
@@ -91,6 +94,7 @@ const toolbar = h(
   h('label', { class: 'dt-muted', for: 'iterations' }, 'Iterations'),
   itersField,
   overlaySel,
+  channelField,
   h('span', { class: 'sep' }),
   modelBtn,
 );
@@ -158,6 +162,40 @@ let brushing = false;
 let brushCells: CellRef[] = [];
 /** an edit arrived while a run was in flight; Live re-solves once it ends */
 let liveQueued = false;
+/** the hidden state as last fetched (only ever the current iteration's: frames do not carry thoughts) */
+let thought: (ThoughtImage & { iteration: number; channels: number; explained?: [number, number]; forText: string }) | undefined;
+
+function thoughtMode(): 'pca' | 'channel' | undefined {
+  const v = overlaySel.value;
+  return v === 'pca' || v === 'channel' ? v : undefined;
+}
+
+/** Fetch the current thought for the thought overlay (after a run, or when the view changes). */
+async function fetchThought(): Promise<void> {
+  const mode = thoughtMode();
+  channelField.hidden = mode !== 'channel';
+  if (!mode || !summary || busy || isStale()) {
+    thought = undefined;
+    renderLegend();
+    redraw();
+    return;
+  }
+  try {
+    const view = mode === 'pca' ? ('pca' as const) : { channel: Math.max(0, Math.floor(Number(channelField.value) || 0)) };
+    const r = await messenger.request('thought', { view });
+    thought = {
+      kind: mode, rows: r.rows, cols: r.cols, bytes: base64ToBytes(r.data), iteration: r.iteration, channels: r.channels,
+      explained: r.explained, forText: textPrint,
+    };
+    channelField.max = String(r.channels - 1);
+  } catch (e) {
+    thought = undefined;
+    reportError(e);
+  }
+  renderLegend();
+  updateLabels();
+  redraw();
+}
 let busy = false;
 let playing = false;
 let playTimer: ReturnType<typeof setTimeout> | undefined;
@@ -228,11 +266,12 @@ function drawNow(): void {
     grid: shown,
     // A stale overlay would paint a path through walls that were not there when it was computed.
     frame: stale ? undefined : currentFrame(),
-    overlay: overlaySel.value as OverlayMode,
+    overlay: (thoughtMode() ? 'off' : overlaySel.value) as OverlayMode,
     wrongCells: !stale && showingFinal() && !summary!.correct ? summary!.wrongCells : undefined,
     hover,
     dragging: drag?.kind === 'start' || drag?.kind === 'goal' ? drag.kind : undefined,
     damage: brushCells.length ? brushCells : undefined,
+    thought: thoughtMode() && thought && thought.forText === textPrint && !stale ? thought : undefined,
   });
   // For tests and accessibility tools: the geometry of what is on screen.
   canvas.dataset.rows = String(shown.rows);
@@ -384,6 +423,8 @@ function renderRecovery(): void {
   }
 }
 
+const pct = (v: number | undefined) => (v === undefined ? '?' : `${Math.round(v * 100)}%`);
+
 /** The legend: the maze's fixed colours, the heat-map scale and the timeline's marks. */
 function renderLegend(): void {
   const c = mazeColors(themeKind());
@@ -403,6 +444,16 @@ function renderLegend(): void {
     swatch('wrong', rgb(c.wrong), 'differs from BFS', 'Cells where the final prediction differs from the BFS shortest path (crossed)'),
     swatch('damage', rgb(c.damage), 'brushed damage'),
   );
+  const mode = thoughtMode();
+  if (mode && thought) {
+    const what = mode === 'pca'
+      ? `thought at iteration ${thought.iteration}: PCA of ${thought.channels} channels, PC1 red (${pct(thought.explained?.[0])}), PC2 blue (${pct(thought.explained?.[1])})`
+      : `thought at iteration ${thought.iteration}: channel ${channelField.value} of ${thought.channels}, low`;
+    const ramp = mode === 'channel'
+      ? h('span', { class: 'ramp', style: `background:linear-gradient(to right, rgb(${THOUGHT_LOW.join(',')}), rgb(${THOUGHT_HIGH.join(',')}))` })
+      : h('span', { class: 'ramp', style: 'background:linear-gradient(to right, rgb(0,64,128), rgb(128,128,128), rgb(255,191,128))' });
+    legend.append(h('span', { class: 'item', 'data-key': 'thought', title: 'The hidden state the recurrence carries (the current iteration only: frames do not store it)' }, what, ramp, mode === 'channel' ? 'high' : ''));
+  }
 }
 
 function updateStatusLine(): void {
@@ -555,6 +606,7 @@ async function run(kind: 'solve' | PageIntervention): Promise<void> {
     liveQueued = false;
     if (live.input.checked && summaryFor !== textPrint) void run({ kind: 'swapInput' });
   } else if (ok && kind !== 'solve' && kind.kind === 'perturb' && watch.input.checked) watchRecovery();
+  if (ok && thoughtMode()) void fetchThought();
 }
 
 /** Replay from the frame before the last corruption, slowly, so the damage and the repair can be followed. */
@@ -859,8 +911,9 @@ strength.addEventListener('input', () => {
 });
 overlaySel.addEventListener('change', () => {
   persist();
-  redraw();
+  void fetchThought();
 });
+channelField.addEventListener('change', () => void fetchThought());
 speedSel.addEventListener('change', persist);
 itersField.addEventListener('change', persist);
 scrub.addEventListener('input', () => {
@@ -914,6 +967,7 @@ messenger.on('init', (p) => {
   }
   updateLabels();
   redraw();
+  void fetchThought();
 });
 messenger.on('document', (p) => setText(p.text, p.version));
 messenger.on('frame', onFrame);

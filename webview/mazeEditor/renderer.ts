@@ -61,7 +61,21 @@ export interface DrawState {
   dragging?: 'start' | 'goal';
   /** cells under the damage brush while it is dragged */
   damage?: CellRef[];
+  /** a picture of the hidden state, drawn instead of the frame overlay */
+  thought?: ThoughtImage;
 }
+
+export interface ThoughtImage {
+  kind: 'pca' | 'channel';
+  rows: number;
+  cols: number;
+  /** channel: rows·cols bytes (min → max); pca: PC1 then PC2 (128 = 0) */
+  bytes: Uint8Array;
+}
+
+/** Channel ramp ends: deep violet (the channel's minimum) to amber (its maximum), readable over walls and corridors. */
+export const THOUGHT_LOW: [number, number, number] = [48, 18, 110];
+export const THOUGHT_HIGH: [number, number, number] = [250, 190, 30];
 
 export class MazeRenderer {
   palette: Palette = readPalette();
@@ -70,6 +84,8 @@ export class MazeRenderer {
   private overlay?: ReturnType<typeof layer>;
   private overlayKey?: { frame: StoredFrame; mode: OverlayMode };
   private wrong?: ReturnType<typeof layer>;
+  private thoughtLayer?: ReturnType<typeof layer>;
+  private thoughtKey?: ThoughtImage;
   private wrongKey?: CellRef[];
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
@@ -130,6 +146,37 @@ export class MazeRenderer {
     this.overlayKey = { frame, mode };
   }
 
+  /** The thought layer: channel on a violet→amber ramp; PCA with PC1 in red and PC2 in blue. Walls stay half visible. */
+  private ensureThought(t: ThoughtImage, grid: MazeGrid): void {
+    if (this.thoughtKey === t && this.thoughtLayer) return;
+    if (!this.thoughtLayer || this.thoughtLayer.canvas.width !== t.cols || this.thoughtLayer.canvas.height !== t.rows) {
+      this.thoughtLayer = layer(t.cols, t.rows);
+    }
+    const d = this.thoughtLayer.image.data;
+    const n = t.rows * t.cols;
+    for (let i = 0; i < n; i++) {
+      let r: number;
+      let g: number;
+      let b: number;
+      if (t.kind === 'channel') {
+        const f = t.bytes[i] / 255;
+        r = THOUGHT_LOW[0] + f * (THOUGHT_HIGH[0] - THOUGHT_LOW[0]);
+        g = THOUGHT_LOW[1] + f * (THOUGHT_HIGH[1] - THOUGHT_LOW[1]);
+        b = THOUGHT_LOW[2] + f * (THOUGHT_HIGH[2] - THOUGHT_LOW[2]);
+      } else {
+        r = t.bytes[i];
+        b = t.bytes[n + i];
+        g = (r + b) / 2;
+      }
+      d[4 * i] = r;
+      d[4 * i + 1] = g;
+      d[4 * i + 2] = b;
+      d[4 * i + 3] = grid.walls[i] ? 110 : 225;
+    }
+    this.thoughtLayer.ctx.putImageData(this.thoughtLayer.image, 0, 0);
+    this.thoughtKey = t;
+  }
+
   private ensureWrong(grid: MazeGrid, cells: CellRef[]): void {
     if (this.wrongKey === cells && this.wrong) return;
     if (!this.wrong || this.wrong.canvas.width !== grid.cols || this.wrong.canvas.height !== grid.rows) {
@@ -174,7 +221,10 @@ export class MazeRenderer {
     this.ensureBase(grid);
     ctx.drawImage(this.base!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
 
-    if (s.frame && s.overlay !== 'off') {
+    if (s.thought && s.thought.rows === grid.rows && s.thought.cols === grid.cols) {
+      this.ensureThought(s.thought, grid);
+      ctx.drawImage(this.thoughtLayer!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
+    } else if (s.frame && s.overlay !== 'off') {
       this.ensureOverlay(s.frame, s.overlay);
       const f = s.frame;
       ctx.save();

@@ -18,7 +18,8 @@ import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { resolvePrecision, type PrecisionChoice } from '../infer/precision';
 import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
-import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult } from '../../shared/protocol/engine';
+import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult, ThoughtParams, ThoughtResult } from '../../shared/protocol/engine';
+import { channelPicture, pcaPicture, unitFeatures } from './thoughtView';
 import type { AnyProblem, ProblemId } from '../../shared/problems/problem';
 import { mazeProblem } from '../../shared/problems/maze';
 import { parseBits, prefixSumsProblem } from '../../shared/problems/prefixSums';
@@ -356,6 +357,34 @@ export class SolveSession {
     const class1 = (await c1.data()) as Float32Array;
     c1.dispose();
     onFrame({ ...buildFrame(this.id, this.iterationCount, this.input!, class1, maxFrameCells ?? DEFAULT_MAX_FRAME_CELLS), mark });
+  }
+
+  /**
+   * A picture of the current thought (maze sessions only). Read between iterations: the clone is taken
+   * synchronously, so a run in flight cannot dispose it under us.
+   */
+  async thoughtPicture(view: ThoughtParams['view']): Promise<ThoughtResult> {
+    if (!this.state || !this.input) throw new Error(`session "${this.id}" has no thought yet; solve first`);
+    if (this.input.problemId !== 'mazes') throw new RangeError('the thought view is for mazes');
+    const iteration = this.iterationCount;
+    const g = this.input.puzzle as MazeGrid;
+    const t = this.state.thoughtTensor();
+    let data: Float32Array;
+    let width: number;
+    try {
+      width = t.shape[t.shape.length - 1];
+      data = (await t.data()) as Float32Array;
+    } finally {
+      t.dispose();
+    }
+    const features = unitFeatures(g.rows, g.cols, width, data);
+    const pic = view === 'pca' ? pcaPicture(g.rows, g.cols, width, features) : channelPicture(g.rows, g.cols, width, features, view.channel);
+    const result: ThoughtResult = {
+      iteration, rows: g.rows, cols: g.cols, channels: width, view,
+      data: Buffer.from(pic.bytes.buffer, pic.bytes.byteOffset, pic.bytes.byteLength).toString('base64'),
+    };
+    if (pic.explained) result.explained = pic.explained;
+    return result;
   }
 
   /** Free the input and the thought (and the model if owned). A run in flight stops at its next iteration. */

@@ -217,6 +217,25 @@ export interface InterveneParams {
 }
 export const InterveneRequest = new RequestType<InterveneParams, SolveResult, void>('deepThinking/intervene');
 
+/** A picture of a maze session's current hidden state: one channel, or its first two principal components. */
+export interface ThoughtParams {
+  sessionId: string;
+  view: 'pca' | { channel: number };
+}
+export interface ThoughtResult {
+  iteration: number;
+  rows: number;
+  cols: number;
+  /** channels of the hidden state (the net's width) */
+  channels: number;
+  view: 'pca' | { channel: number };
+  /** base64 bytes: rows·cols (channel, 0 = min … 255 = max) or 2·rows·cols (PCA: PC1 then PC2, 128 = 0) */
+  data: string;
+  /** PCA: share of the variance of PC1 and PC2 */
+  explained?: [number, number];
+}
+export const ThoughtRequest = new RequestType<ThoughtParams, ThoughtResult, void>('deepThinking/thought');
+
 export interface DisposeSessionParams {
   sessionId: string;
 }

@@ -8,7 +8,7 @@
  * handler sees it (DESIGN.md, Security).
  */
 import type { ProtocolShape, Validator } from '../messenger';
-import type { SolveFrame } from '../engine';
+import type { SolveFrame, ThoughtParams, ThoughtResult } from '../engine';
 import { checkExport, type ExportRequest } from './exportFile';
 
 export type CellRef = [row: number, col: number];
@@ -84,6 +84,8 @@ export interface PageToHost extends ProtocolShape {
     cancel: [Record<string, never>, void];
     selectModel: [Record<string, never>, { model?: string }];
     reopenAsText: [Record<string, never>, void];
+    /** a picture of the current hidden state (one channel, or PCA) */
+    thought: [{ view: ThoughtParams['view'] }, ThoughtResult];
     /** save a PNG of the frame on screen (the host asks where) */
     export: [ExportRequest, { saved?: string }];
   };
@@ -190,6 +192,12 @@ const pageChecks: Record<string, Check> = {
   selectModel: empty,
   reopenAsText: empty,
   export: checkExport,
+  thought: (v, p) => {
+    if (!isObj(v)) return `${p} must be an object`;
+    if (v.view === 'pca') return undefined;
+    if (isObj(v.view) && isNatural(v.view.channel) && v.view.channel < 4096) return undefined;
+    return `${p}.view must be 'pca' or { channel: integer from 0 to 4095 }`;
+  },
   ready: empty,
   log: (v, p) => {
     if (!isObj(v)) return `${p} must be an object`;
