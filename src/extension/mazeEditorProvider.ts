@@ -16,6 +16,8 @@ import {
   type Intervention,
   type SolveFrame,
   type SolveResult,
+  type ThoughtParams,
+  type ThoughtResult,
 } from '../shared/protocol/engine';
 import {
   validatePageMessage,
@@ -178,14 +180,7 @@ export class MazeEditorSession implements vscode.Disposable {
       await vscode.commands.executeCommand('deepThinking.selectModel', 'mazes');
       return { model: this.modelName() };
     });
-    m.onRequest('thought', async ({ view }) => {
-      if (this.solvedIn === undefined || this.solvedIn !== this.engineStarts) throw new Error('Solve first: there is no thought to show yet.');
-      try {
-        return await this.deps.engine.request(ThoughtRequest, { sessionId: this.id, view });
-      } catch (e) {
-        throw new Error(errorMessage(e));
-      }
-    });
+    m.onRequest('thought', ({ view }) => this.thought(view));
     m.onRequest('export', async (req) => ({ saved: await saveExport(req, this.document.uri) }));
     m.onRequest('reopenAsText', async () => {
       await vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', this.panel.viewColumn);
@@ -317,6 +312,16 @@ export class MazeEditorSession implements vscode.Disposable {
       return this.finish(result, model, iv.kind);
     } catch (e) {
       if (isConnectionLost(e)) throw new Error('The engine stopped while thinking; it is restarting. Press Solve again.');
+      throw new Error(errorMessage(e));
+    }
+  }
+
+  /** A picture of the current hidden state (the thought overlay). */
+  async thought(view: ThoughtParams['view']): Promise<ThoughtResult> {
+    if (this.solvedIn === undefined || this.solvedIn !== this.engineStarts) throw new Error('Solve first: there is no thought to show yet.');
+    try {
+      return await this.deps.engine.request(ThoughtRequest, { sessionId: this.id, view });
+    } catch (e) {
       throw new Error(errorMessage(e));
     }
   }
