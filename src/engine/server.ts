@@ -18,6 +18,7 @@ import {
   ImportPthRequest,
   InfoRequest,
   InterveneRequest,
+  ThoughtRequest,
   ListModelsRequest,
   SolveFrameNotification,
   SolveRequest,
@@ -28,6 +29,8 @@ import {
   type EvaluateParams,
   type EvaluateResult,
   type InterveneParams,
+  type ThoughtParams,
+  type ThoughtResult,
   type ModelSummary,
   type SolveParams,
   type SolveResult,
@@ -308,6 +311,16 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
     if (!entry) throw new ResponseError(ErrorCodes.InvalidParams, `no solve session "${p?.sessionId}" in this engine: solve first`);
     return entry.session.intervene(p, sendFrame, token);
   }, { sessionId: 'string', intervention: 'object', iterations: 'number|auto', maxFps: 'number?', maxFrameCells: 'number?' });
+
+  handle(ThoughtRequest, async (p: ThoughtParams): Promise<ThoughtResult> => {
+    const entry = sessions.get(p?.sessionId);
+    if (!entry) throw new ResponseError(ErrorCodes.InvalidParams, `no solve session "${p?.sessionId}" in this engine: solve first`);
+    const view = p.view;
+    if (view !== 'pca' && !(typeof view === 'object' && view !== null && Number.isInteger(view.channel))) {
+      throw new ResponseError(ErrorCodes.InvalidParams, "thought: view must be 'pca' or { channel: integer }");
+    }
+    return entry.session.thoughtPicture(view);
+  });
 
   connection.onNotification(DisposeSessionNotification.method, (p: { sessionId: string }) => {
     if (p && typeof p.sessionId === 'string') disposeSession(p.sessionId);

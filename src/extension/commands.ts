@@ -85,6 +85,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     reg('deepThinking.newMaze', 'New Maze', (args?: { size?: number; seed?: number; folder?: string }) => newMaze(deps, args)),
     reg('deepThinking.solveMaze', 'Solve Maze', (uri?: vscode.Uri) => solveMaze(deps, uri)),
+    reg('deepThinking.thinkLonger', 'Think Longer', () => mazeEditorCommand(deps, 'thinkLonger')),
+    reg('deepThinking.corruptMemory', 'Corrupt Memory', () => mazeEditorCommand(deps, 'corrupt')),
     reg('deepThinking.trainModel', 'Train Model', (args?: Partial<TrainParams> & { name?: string }) => trainModel(deps, args)),
     reg('deepThinking.importPth', 'Import PyTorch Checkpoint', (args?: { pthPath?: string; problem?: ProblemId }) => importPth(deps, args)),
     reg('deepThinking.selectModel', 'Select Model', (problem?: ProblemId, spec?: string) => selectModel(deps, problem, spec)),
@@ -159,6 +161,13 @@ async function solveMaze(deps: CommandDeps, uri?: vscode.Uri): Promise<void> {
     if (!session) throw new Error(`Could not open ${path.basename(target.fsPath)} in the maze editor.`);
   }
   session.command('solve');
+}
+
+/** Send a toolbar action to the maze editor in front (the walkthrough's links and the palette use this). */
+function mazeEditorCommand(deps: CommandDeps, name: 'thinkLonger' | 'corrupt'): void {
+  const session = deps.mazeEditors.activeSession();
+  if (!session) throw new Error('Open a .maze file and solve it first.');
+  session.command(name);
 }
 
 function activeMazeUri(): vscode.Uri | undefined {

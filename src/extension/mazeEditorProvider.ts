@@ -12,9 +12,12 @@ import {
   InterveneRequest,
   SolveFrameNotification,
   SolveRequest,
+  ThoughtRequest,
   type Intervention,
   type SolveFrame,
   type SolveResult,
+  type ThoughtParams,
+  type ThoughtResult,
 } from '../shared/protocol/engine';
 import {
   validatePageMessage,
@@ -31,6 +34,7 @@ import { mazeEditToLines } from './mazeEdits';
 import { parseMazeDocument } from '../shared/mazeFormat';
 import { readSettings, onSettingsChange } from './settings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { saveExport } from './exportFile';
 
 export type MazeEditorCommand = HostToPage['events']['command']['name'];
 
@@ -47,8 +51,8 @@ export class MazeEditorProvider implements vscode.CustomTextEditorProvider, vsco
   static register(deps: ExtensionDeps): { provider: MazeEditorProvider; disposables: vscode.Disposable[] } {
     const provider = new MazeEditorProvider(deps);
     const reg = vscode.window.registerCustomEditorProvider(MazeEditorProvider.viewType, provider, {
-      // Frames are kept by the page; a hidden page is rebuilt from its saved state instead of held in memory.
-      webviewOptions: { retainContextWhenHidden: false },
+      // The timeline lives in the page (within the frame memory budget): switching tabs must not throw it away.
+      webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: true,
     });
     return { provider, disposables: [reg, provider] };
@@ -142,11 +146,6 @@ export class MazeEditorSession implements vscode.Disposable {
         if (e.document === document && e.contentChanges.length) this.documentChanged();
       }),
       deps.engine.onDidRestart(() => this.engineStarts++),
-      // A hidden page is destroyed (retainContextWhenHidden is off) and handshakes again when shown: until then,
-      // messages would be lost, so commands queue.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.pageReady = false;
-      }),
     );
     this.registerHandlers();
   }
@@ -181,6 +180,8 @@ export class MazeEditorSession implements vscode.Disposable {
       await vscode.commands.executeCommand('deepThinking.selectModel', 'mazes');
       return { model: this.modelName() };
     });
+    m.onRequest('thought', ({ view }) => this.thought(view));
+    m.onRequest('export', async (req) => ({ saved: await saveExport(req, this.document.uri) }));
     m.onRequest('reopenAsText', async () => {
       await vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', this.panel.viewColumn);
     });
@@ -292,7 +293,7 @@ export class MazeEditorSession implements vscode.Disposable {
     );
     this.solvedIn = startedIn;
     this.solvedShape = gridShape(text);
-    return this.finish(result, model);
+    return this.finish(result, model, 'solve');
   }
 
   async intervene(iv: PageIntervention, iterations?: SolveIterations): Promise<SolveSummary> {
@@ -314,14 +315,24 @@ export class MazeEditorSession implements vscode.Disposable {
         { sessionId: this.id, intervention, iterations: iterations ?? s.iterations, maxFps: s.maxFps, maxFrameCells: s.maxFrameCells },
         token,
       );
-      return this.finish(result, model);
+      return this.finish(result, model, iv.kind);
     } catch (e) {
       if (isConnectionLost(e)) throw new Error('The engine stopped while thinking; it is restarting. Press Solve again.');
       throw new Error(errorMessage(e));
     }
   }
 
-  private finish(result: SolveResult, model: string): SolveSummary {
+  /** A picture of the current hidden state (the thought overlay). */
+  async thought(view: ThoughtParams['view']): Promise<ThoughtResult> {
+    if (this.solvedIn === undefined || this.solvedIn !== this.engineStarts) throw new Error('Solve first: there is no thought to show yet.');
+    try {
+      return await this.deps.engine.request(ThoughtRequest, { sessionId: this.id, view });
+    } catch (e) {
+      throw new Error(errorMessage(e));
+    }
+  }
+
+  private finish(result: SolveResult, model: string, kind: 'solve' | PageIntervention['kind']): SolveSummary {
     const summary: SolveSummary = {
       iterations: result.iterations,
       haltedAt: result.haltedAt,
@@ -335,11 +346,22 @@ export class MazeEditorSession implements vscode.Disposable {
     };
     this.lastResult = summary;
     this._onDidSolve.fire(summary);
+    this.markWalkthrough(summary, kind);
     this.deps.log.info(
       `solved ${path.basename(this.document.fileName)} with ${summary.model}${result.engine ? ` on ${result.engine}` : ''}: ${result.iterations} iterations` +
         `${result.haltedAt !== undefined ? ` (halted at ${result.haltedAt})` : ''}, ${result.correct ? 'correct' : `${summary.wrongCells.length} wrong cells`}, ${Math.round(result.ms)} ms`,
     );
     return summary;
+  }
+
+  /** Context keys that tick off the walkthrough's steps (package.json contributes.walkthroughs). */
+  private markWalkthrough(s: SolveSummary, kind: 'solve' | PageIntervention['kind']): void {
+    if (s.cancelled) return;
+    const set = (key: string) => void vscode.commands.executeCommand('setContext', `deepThinking.walkthrough.${key}`, true);
+    set('solved');
+    const rows = parseMazeDocument(this.document.getText()).grid?.rows ?? 0;
+    if (rows >= 40) set('solvedBig');
+    if (kind === 'perturb' && s.correct) set('recovered');
   }
 
   dispose(): void {

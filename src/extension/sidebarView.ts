@@ -7,6 +7,7 @@
  * the page a snapshot on `ready` and deltas after that. The page keeps only UI choices in getState/setState, so a
  * hidden and re-shown view (which VS Code reloads) comes back complete without retainContextWhenHidden.
  */
+import { saveExport } from './exportFile';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
@@ -108,6 +109,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
       if (!list.some((x) => x.problem === problem && x.spec === spec)) throw new Error(`unknown ${problem} model "${spec}"`);
       await this.deps.models.select(problem, spec);
     });
+    m.onRequest('export', async (req) => ({ saved: await saveExport(req) }));
     m.onRequest('refresh', async () => {
       await this.deps.models.refresh();
       await this.sendSnapshot();

@@ -158,3 +158,10 @@ test('loads a user CSV through the host and restores after reload', { entry: 'ch
   assert.match(await page.textContent('#prediction'), /✓ solved/);
   assert.ok(!(await host.posted()).some((m) => m.type === 'solve'), 'nothing re-run on restore');
 });
+
+test("the legend names the opponent's last-move squares", { entry: 'chess' }, async ({ page }) => {
+  await page.waitForSelector('#legend-last-move');
+  assert.match(await page.textContent('.cp-legend'), /opponent's last move/);
+  const bg = await page.evaluate(() => getComputedStyle(document.querySelector('#legend-last-move')).backgroundImage);
+  assert.match(bg, /rgba\(255, 215, 0, 0\.35\)/, 'the swatch uses the board\'s last-move tint');
+});

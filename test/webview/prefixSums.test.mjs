@@ -81,7 +81,9 @@ test('renders frames, marks wrong bits, scrubber changes iteration', { entry: 'p
 
   // Confidence shading: P(1) = 230/255 is close to the "1" colour, 20/255 close to the "0" colour.
   const one = rgb(dark['--vscode-charts-blue']);
-  const zero = rgb(dark['--vscode-editorWidget-background']);
+  // A 0 is 30 % of the foreground over the background (visible on dark themes).
+  const fg = rgb(dark['--vscode-editor-foreground']);
+  const zero = rgb(dark['--vscode-editor-background']).map((c, k) => Math.round(fg[k] * 0.3 + c * 0.7));
   const mix = (p) => one.map((c, k) => Math.round(c * p + zero[k] * (1 - p)));
   const b0 = await bandCentre(page, 0, 0, 'pred'); // target[0] = 1 → 230
   assert.ok(near(await pixel(page, '#strip-0', b0.x, b0.y), mix(230 / 255), 3));
@@ -209,4 +211,18 @@ test('follows a theme switch (high contrast): canvas colours are re-read from th
   // The spacing below the marker band is the new editor background.
   const l = JSON.parse(await page.getAttribute('#strip-0', 'data-layout'));
   assert.ok(near(await pixel(page, '#strip-0', m.x, l.inputH + l.predH + l.markH + 1), [250, 250, 250]), 'background re-read');
+});
+
+test('0 bits stand out from a dark background; the legend shows their colour', { entry: 'prefixSums' }, async ({ page, host }) => {
+  await init(host);
+  await setBits(page, '0101');
+  await painted(page);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const { x, y } = await bandCentre(page, 0, 0, 'input');
+  const zero = (await pixel(page, '#strip-0', x, y)).slice(0, 3);
+  const bg = rgb(THEMES.dark.vars['--vscode-editor-background']);
+  assert.ok(ratio(zero, bg) >= 1.5, `a 0 bit ${zero} is visible on ${bg}: ${ratio(zero, bg).toFixed(2)}`);
+  const swatch = (await page.evaluate(() => getComputedStyle(document.querySelector('.sw-zero')).backgroundColor)).match(/\d+/g).slice(0, 3).map(Number);
+  assert.ok(near(swatch, zero), `legend swatch ${swatch} = drawn 0 bit ${zero}`);
 });

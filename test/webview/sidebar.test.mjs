@@ -47,6 +47,18 @@ async function hasColour(page, selector, c, tol = 10) {
     { selector, c, tol },
   );
 }
+/** Legend entries with the colour and dash their marker shows. */
+async function legendStyles(page) {
+  const rows = await page.$$eval('#extrapolation .u-legend .u-series', (els) =>
+    els.slice(1).map((e) => ({ label: e.querySelector('.u-label').textContent, color: e.querySelector('.u-marker').dataset.color, dash: e.querySelector('.u-marker').dataset.dash, svg: !!e.querySelector('.u-marker svg line') })),
+  );
+  for (const r of rows) {
+    assert.ok(r.svg, `${r.label}: the legend marker draws a line sample`);
+    r.rgb = rgb(r.color);
+  }
+  return rows;
+}
+
 const seriesLabels = async (page) => JSON.parse((await page.getAttribute('#extrapolation', 'data-series')) ?? '[]');
 
 test('extrapolation chart draws stored curves, then evaluation messages', { entry: 'sidebar', width: 380, height: 1400 }, async ({ page, host }) => {
@@ -56,10 +68,16 @@ test('extrapolation chart draws stored curves, then evaluation messages', { entr
   assert.equal((await seriesLabels(page)).length, 4, 'two models × two sizes from model.json');
   // uPlot's legend lists x plus the four series; the plot shows each model in its own theme colour.
   assert.equal(await page.locator('#extrapolation .u-legend .u-series').count(), 5);
-  const dark = THEMES.dark.vars;
-  assert.ok(await hasColour(page, '#extrapolation canvas', rgb(dark['--vscode-charts-blue'])), 'first model drawn in blue');
-  assert.ok(await hasColour(page, '#extrapolation canvas', rgb(dark['--vscode-charts-orange'])), 'second model drawn in orange');
-  assert.ok(!(await hasColour(page, '#extrapolation canvas', rgb(dark['--vscode-charts-green']))), 'nothing green yet');
+  // Each legend entry shows the series' colour and dash; each model is drawn in its own colour.
+  const before = await legendStyles(page);
+  const recall = before.filter((l) => l.label.startsWith('mazes recall'));
+  const dt = before.filter((l) => l.label.startsWith('mazes dt'));
+  assert.equal(new Set(recall.map((l) => l.color)).size, 1, 'one colour per model');
+  assert.notEqual(recall[0].color, dt[0].color, 'two models, two colours');
+  assert.notEqual(recall[0].dash, recall[1].dash, 'two sizes of one model differ by dash');
+  assert.equal(recall.find((l) => l.label.includes('n=9')).dash, dt.find((l) => l.label.includes('n=9')).dash, 'a size keeps its dash across models');
+  for (const l of before) assert.ok(await hasColour(page, '#extrapolation canvas', l.rgb), `${l.label} drawn in ${l.color}`);
+  assert.match(await page.textContent('#extrapolation-note'), /stored: the accuracy curve saved in the checkpoint/);
 
   // An evaluation of the feed-forward model starts and streams a partial curve for size 13.
   const ev = {
@@ -79,7 +97,11 @@ test('extrapolation chart draws stored curves, then evaluation messages', { entr
   await page.waitForSelector('[data-eval="e1"] vscode-button');
   await host.event('curves', { ...ev, done: 50, curves: [{ size: '13', iterations: [1, 2, 3, 4, 5], accuracy: [0.1, 0.2, 0.25, 0.25, 0.25] }] });
   await page.waitForFunction(() => JSON.parse(document.querySelector('#extrapolation').dataset.series).length === 5);
-  assert.ok(await hasColour(page, '#extrapolation canvas', rgb(dark['--vscode-charts-green'])), 'third model drawn in green');
+  const after = await legendStyles(page);
+  for (const l of before) assert.equal(after.find((a) => a.label === l.label).color, l.color, `${l.label} keeps its colour when a model joins`);
+  const ff = after.find((l) => l.label.startsWith('mazes ff'));
+  assert.ok(!before.some((l) => l.color === ff.color), 'the new model gets a colour of its own');
+  assert.ok(await hasColour(page, '#extrapolation canvas', ff.rgb), 'third model drawn');
   assert.match(await page.textContent('[data-eval="e1"]'), /50%/);
   // Cancel from the panel reaches the host.
   await page.click('[data-eval="e1"] vscode-button');
@@ -155,4 +177,21 @@ test('live training curves follow trainProgress', { entry: 'sidebar', width: 360
   await host.event('snapshot', snapshot({ runs: [{ runId: 'mazes-dt-recall-w32', history: [1, 2, 3, 4, 5].map(step) }] }));
   await page.waitForFunction(() => document.querySelectorAll('#train-charts .uplot').length === 3);
   assert.match(await page.textContent('#run-status'), /step 5\/10/);
+});
+
+test('the accuracy chart exports as CSV and PNG', { entry: 'sidebar', width: 380, height: 1400 }, async ({ page, host }) => {
+  await host.waitFor('ready');
+  await host.event('snapshot', snapshot());
+  await page.waitForSelector('#extrapolation .uplot');
+  await page.click('#export-chart-csv');
+  const csv = await host.waitFor('export');
+  assert.equal(csv.params.name, 'accuracy-mazes.csv');
+  const text = Buffer.from(csv.params.data, 'base64').toString('utf8');
+  const rows = text.trim().split('\n');
+  assert.match(rows[0], /^iteration,mazes recall \(DT-recall\) · n=9 · stored,/);
+  assert.equal(rows.length, 41, 'a header and 40 iterations');
+  assert.equal(rows[1].split(',').length, 5, 'iteration + four curves');
+  await page.click('#export-chart-png');
+  const png = await host.waitFor((m) => m.type === 'export' && m.params.mime === 'image/png');
+  assert.equal(Buffer.from(png.params.data, 'base64').subarray(1, 4).toString('latin1'), 'PNG');
 });

@@ -1,8 +1,9 @@
 /**
  * The timeline's memory: the per-iteration frames received from the engine, kept within a byte budget (pure;
- * unit-tested). When the budget is exceeded, every other frame of the older half is dropped, so a long run keeps an
- * evenly thinned history (first and latest frames always kept) instead of growing without bound — 25,000 iterations
- * of a 256×256 frame would otherwise be 1.6 GB.
+ * unit-tested). The policy is change-based: while the budget holds, every frame is kept (a 13×13 maze keeps every
+ * iteration); over budget, the frame that differs least from the one before it goes first. A run whose picture
+ * forms in 30 iterations and then sits still for 25,000 keeps the 30 and thins the still part, where a fixed
+ * stride would do the opposite. The first and latest frames and every marked frame (an intervention) are kept.
  */
 
 export interface StoredFrame {
@@ -15,10 +16,27 @@ export interface StoredFrame {
   probs: Uint8Array;
   confidence: number;
   correct?: boolean;
+  /** the picture right after an intervention (see SolveFrame.mark) */
+  mark?: 'perturb' | 'swapInput';
+}
+
+/**
+ * How different two frames look: the mean absolute change of P(path) per cell, in 0..255 steps (∞ across a change
+ * of size or scale, so such a boundary is never thinned away).
+ */
+export function frameDifference(a: StoredFrame, b: StoredFrame): number {
+  if (a.rows !== b.rows || a.cols !== b.cols || a.scale !== b.scale || a.probs.length !== b.probs.length) return Infinity;
+  let sum = 0;
+  const p = a.probs;
+  const q = b.probs;
+  for (let i = 0; i < p.length; i++) sum += Math.abs(p[i] - q[i]);
+  return p.length ? sum / p.length : 0;
 }
 
 export class FrameStore {
   private frames: StoredFrame[] = [];
+  /** change[i] = frameDifference(frames[i-1], frames[i]); change[0] = ∞ */
+  private change: number[] = [];
   private bytes = 0;
   /** how many frames were thinned away (shown in the UI so the scrubber's gaps are explained) */
   dropped = 0;
@@ -68,16 +86,22 @@ export class FrameStore {
 
   /**
    * Add a frame. A frame for an iteration already stored replaces it (the full-resolution final frame replaces its
-   * downsampled twin); an earlier iteration than the last one starts a new run (a fresh solve), clearing the store.
+   * downsampled twin) unless one of the two is marked: the picture right after an intervention shares its iteration
+   * with the picture before it, and both belong on the timeline. An earlier iteration than the last one starts a
+   * new run (a fresh solve), clearing the store.
    */
   add(frame: StoredFrame): void {
     const last = this.last();
-    if (last && frame.iteration === last.iteration) {
+    if (last && frame.iteration === last.iteration && !frame.mark && !last.mark) {
       this.bytes -= last.probs.byteLength;
-      this.frames[this.frames.length - 1] = frame;
+      const i = this.frames.length - 1;
+      this.frames[i] = frame;
+      this.change[i] = i > 0 ? frameDifference(this.frames[i - 1], frame) : Infinity;
     } else {
       if (last && frame.iteration < last.iteration) this.clear();
+      const prev = this.last();
       this.frames.push(frame);
+      this.change.push(prev ? frameDifference(prev, frame) : Infinity);
     }
     this.bytes += frame.probs.byteLength;
     this.thin();
@@ -85,28 +109,27 @@ export class FrameStore {
 
   clear(): void {
     this.frames = [];
+    this.change = [];
     this.bytes = 0;
     this.dropped = 0;
   }
 
+  /** Drop the least-changed droppable frame until the budget holds (never the first, the latest, or one next to a mark). */
   private thin(): void {
     while (this.bytes > this.budgetBytes && this.frames.length > 2) {
-      // Drop every other frame among the older half (never the first or the latest).
-      const half = Math.max(2, Math.floor(this.frames.length / 2));
-      const kept: StoredFrame[] = [];
-      for (let i = 0; i < this.frames.length; i++) {
-        const drop = i > 0 && i < half && i % 2 === 1 && i !== this.frames.length - 1;
-        if (drop) {
-          this.bytes -= this.frames[i].probs.byteLength;
-          this.dropped++;
-        } else kept.push(this.frames[i]);
+      let best = -1;
+      for (let i = 1; i < this.frames.length - 1; i++) {
+        // Around an intervention, the frames before, at and right after it tell the story: they stay.
+        if (this.frames[i].mark || this.frames[i - 1].mark || this.frames[i + 1].mark) continue;
+        if (best < 0 || this.change[i] < this.change[best]) best = i;
       }
-      if (kept.length === this.frames.length) {
-        // Nothing droppable in the older half (3 frames left): drop the middle one.
-        const [mid] = this.frames.splice(1, 1);
-        this.bytes -= mid.probs.byteLength;
-        this.dropped++;
-      } else this.frames = kept;
+      if (best < 0) best = 1;
+      const [gone] = this.frames.splice(best, 1);
+      this.change.splice(best, 1);
+      this.bytes -= gone.probs.byteLength;
+      this.dropped++;
+      // The survivor after the gap is now compared with the frame before the gap.
+      if (best < this.frames.length) this.change[best] = frameDifference(this.frames[best - 1], this.frames[best]);
     }
   }
 }

@@ -7,7 +7,8 @@
  */
 import type { MazeGrid } from '../../src/shared/mazeFormat';
 import type { CellRef } from '../../src/shared/protocol/webview/mazeEditor';
-import { themeColor, type Rgba } from '../shared/theme';
+import { themeColor, themeKind, type Rgba } from '../shared/theme';
+import { HEAT_MAX_ALPHA, mazeColors } from './palette';
 import type { StoredFrame } from './frameStore';
 import { visibleCells, type View } from './view';
 
@@ -23,19 +24,17 @@ export interface Palette {
   wrong: Rgba;
   gridLine: Rgba;
   focus: Rgba;
+  damage: Rgba;
 }
 
-/** Theme colours from VS Code's CSS variables (light, dark and high-contrast themes all define them). */
+/**
+ * The maze in its fixed colours (walls dark, corridors light: see palette.ts); only the canvas background around the
+ * maze and the focus ring come from the theme.
+ */
 export function readPalette(): Palette {
   return {
+    ...mazeColors(themeKind()),
     background: themeColor('--vscode-editor-background', '#1e1e1e'),
-    open: themeColor('--vscode-editor-background', '#1e1e1e'),
-    wall: themeColor('--vscode-editor-foreground', '#d4d4d4'),
-    start: themeColor('--vscode-testing-iconPassed', '#73c991'),
-    goal: themeColor('--vscode-testing-iconFailed', '#f14c4c'),
-    path: themeColor('--vscode-charts-blue', '#3794ff'),
-    wrong: themeColor('--vscode-editorError-foreground', '#f14c4c'),
-    gridLine: themeColor('--vscode-editorIndentGuide-background', '#404040'),
     focus: themeColor('--vscode-focusBorder', '#007fd4'),
   };
 }
@@ -60,7 +59,23 @@ export interface DrawState {
   hover?: CellRef;
   /** S or G being dragged, drawn at `hover` */
   dragging?: 'start' | 'goal';
+  /** cells under the damage brush while it is dragged */
+  damage?: CellRef[];
+  /** a picture of the hidden state, drawn instead of the frame overlay */
+  thought?: ThoughtImage;
 }
+
+export interface ThoughtImage {
+  kind: 'pca' | 'channel';
+  rows: number;
+  cols: number;
+  /** channel: rows·cols bytes (min → max); pca: PC1 then PC2 (128 = 0) */
+  bytes: Uint8Array;
+}
+
+/** Channel ramp ends: deep violet (the channel's minimum) to amber (its maximum), readable over walls and corridors. */
+export const THOUGHT_LOW: [number, number, number] = [48, 18, 110];
+export const THOUGHT_HIGH: [number, number, number] = [250, 190, 30];
 
 export class MazeRenderer {
   palette: Palette = readPalette();
@@ -69,6 +84,8 @@ export class MazeRenderer {
   private overlay?: ReturnType<typeof layer>;
   private overlayKey?: { frame: StoredFrame; mode: OverlayMode };
   private wrong?: ReturnType<typeof layer>;
+  private thoughtLayer?: ReturnType<typeof layer>;
+  private thoughtKey?: ThoughtImage;
   private wrongKey?: CellRef[];
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
@@ -123,10 +140,41 @@ export class MazeRenderer {
       d[4 * i + 1] = g;
       d[4 * i + 2] = b;
       // 0.85 max opacity keeps walls readable under the heat map.
-      d[4 * i + 3] = mode === 'heat' ? (p[i] * 0.85) | 0 : p[i] >= 128 ? 217 : 0;
+      d[4 * i + 3] = mode === 'heat' ? (p[i] * HEAT_MAX_ALPHA) | 0 : p[i] >= 128 ? 217 : 0;
     }
     this.overlay.ctx.putImageData(this.overlay.image, 0, 0);
     this.overlayKey = { frame, mode };
+  }
+
+  /** The thought layer: channel on a violet→amber ramp; PCA with PC1 in red and PC2 in blue. Walls stay half visible. */
+  private ensureThought(t: ThoughtImage, grid: MazeGrid): void {
+    if (this.thoughtKey === t && this.thoughtLayer) return;
+    if (!this.thoughtLayer || this.thoughtLayer.canvas.width !== t.cols || this.thoughtLayer.canvas.height !== t.rows) {
+      this.thoughtLayer = layer(t.cols, t.rows);
+    }
+    const d = this.thoughtLayer.image.data;
+    const n = t.rows * t.cols;
+    for (let i = 0; i < n; i++) {
+      let r: number;
+      let g: number;
+      let b: number;
+      if (t.kind === 'channel') {
+        const f = t.bytes[i] / 255;
+        r = THOUGHT_LOW[0] + f * (THOUGHT_HIGH[0] - THOUGHT_LOW[0]);
+        g = THOUGHT_LOW[1] + f * (THOUGHT_HIGH[1] - THOUGHT_LOW[1]);
+        b = THOUGHT_LOW[2] + f * (THOUGHT_HIGH[2] - THOUGHT_LOW[2]);
+      } else {
+        r = t.bytes[i];
+        b = t.bytes[n + i];
+        g = (r + b) / 2;
+      }
+      d[4 * i] = r;
+      d[4 * i + 1] = g;
+      d[4 * i + 2] = b;
+      d[4 * i + 3] = grid.walls[i] ? 110 : 225;
+    }
+    this.thoughtLayer.ctx.putImageData(this.thoughtLayer.image, 0, 0);
+    this.thoughtKey = t;
   }
 
   private ensureWrong(grid: MazeGrid, cells: CellRef[]): void {
@@ -173,7 +221,10 @@ export class MazeRenderer {
     this.ensureBase(grid);
     ctx.drawImage(this.base!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
 
-    if (s.frame && s.overlay !== 'off') {
+    if (s.thought && s.thought.rows === grid.rows && s.thought.cols === grid.cols) {
+      this.ensureThought(s.thought, grid);
+      ctx.drawImage(this.thoughtLayer!.canvas, ox, oy, grid.cols * scale, grid.rows * scale);
+    } else if (s.frame && s.overlay !== 'off') {
       this.ensureOverlay(s.frame, s.overlay);
       const f = s.frame;
       ctx.save();
@@ -191,7 +242,7 @@ export class MazeRenderer {
       ctx.globalAlpha = 1;
       if (scale >= 6) {
         // A cross on each wrong cell, so "wrong" never reads as the (also red) goal.
-        ctx.strokeStyle = css(this.palette.background, 1);
+        ctx.strokeStyle = css(this.palette.open, 1);
         ctx.lineWidth = Math.max(1.5, scale / 10);
         ctx.beginPath();
         const m = scale * 0.25;
@@ -207,6 +258,11 @@ export class MazeRenderer {
       }
     }
 
+    if (s.damage?.length) {
+      ctx.fillStyle = css(this.palette.damage, 0.6);
+      for (const [r, c] of s.damage) ctx.fillRect(ox + c * scale, oy + r * scale, scale, scale);
+    }
+
     if (scale >= 10) this.drawGridLines(ctx, s, w, h);
 
     // S and G on top of the overlay; a minimum marker size keeps them findable (and draggable) in huge mazes.
@@ -216,8 +272,12 @@ export class MazeRenderer {
       const y = oy + (cell[0] + 0.5) * scale - size / 2;
       ctx.fillStyle = css(color, 1);
       ctx.fillRect(x, y, size, size);
+      // A ring in the corridor colour keeps a marker distinct from walls and the heat map at any zoom.
+      ctx.strokeStyle = css(this.palette.open, 1);
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
       if (size >= 14) {
-        ctx.fillStyle = css(this.palette.background, 1);
+        ctx.fillStyle = css(this.palette.open, 1);
         ctx.font = `bold ${Math.floor(size * 0.6)}px var(--vscode-editor-font-family, monospace)`;
         ctx.textAlign = 'center';
         ctx.textBaseline = 'middle';

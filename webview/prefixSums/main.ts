@@ -29,6 +29,7 @@ import { fillModelSelect } from '../boards/modelSelect';
 import { Timeline } from '../boards/timeline';
 import { $, base64ToBytes, h, showBanner } from '../shared/dom';
 import { onThemeChange, themeColor } from '../shared/theme';
+import { blend } from '../mazeEditor/palette';
 import { connect } from '../shared/vscodeApi';
 
 // ---- state ----------------------------------------------------------------------------------------------------
@@ -191,7 +192,9 @@ app.append(
     'div',
     { class: 'ps-legend ps-muted' },
     h('span', { class: 'sw sw-input' }),
-    'input bit  ',
+    'input 1  ',
+    h('span', { class: 'sw sw-zero' }),
+    '0  ',
     h('span', { class: 'sw sw-pred' }),
     'P(prefix sum = 1), pale = unsure  ',
     h('span', { class: 'sw sw-wrong' }),
@@ -344,12 +347,17 @@ function frameAt(slot: Slot, iteration: number | undefined): { iteration: number
 let palette: BitStripPalette;
 function readPalette(): void {
   const bg = themeColor('--vscode-editor-background', '#1e1e1e');
+  const fg = themeColor('--vscode-editor-foreground', '#cccccc');
+  // A 0 bit is a cell too: the widget background is nearly the editor's on dark themes (#252526 on #1e1e1e), so
+  // zeros mix 30 % of the foreground in, visible on any background and still far from a 1.
+  const zero = blend(fg, bg, 0.3);
+  document.body.style.setProperty('--ps-zero', `rgb(${zero[0]}, ${zero[1]}, ${zero[2]})`);
   palette = {
     background: bg,
-    inputOne: themeColor('--vscode-editor-foreground', '#cccccc'),
-    inputZero: themeColor('--vscode-editorWidget-background', '#2d2d30'),
+    inputOne: fg,
+    inputZero: zero,
     predOne: themeColor('--vscode-charts-blue', '#3794ff'),
-    predZero: themeColor('--vscode-editorWidget-background', '#2d2d30'),
+    predZero: zero,
     wrong: themeColor('--vscode-charts-red', '#f14c4c'),
   };
 }

@@ -15,6 +15,8 @@ import { alignCurves, validateSidebarHostMessage, type CurveSet, type SidebarFro
 import { $, h, showBanner } from '../shared/dom';
 import { cssVar, onThemeChange } from '../shared/theme';
 import { connect } from '../shared/vscodeApi';
+import { curvesToCsv } from './curvesCsv';
+import { dashFor, ITERATION_STEPS, modelColorSlots, sizeLabel } from './seriesStyle';
 
 const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums', mazes: 'Mazes', chess: 'Chess' };
 const KIND_LABELS: Record<string, string> = { 'dt-recall': 'DT-recall', dt: 'DT', feedforward: 'feed-forward' };
@@ -53,6 +55,7 @@ for (const p of PROBLEM_IDS) {
 const evalList = h('div', { id: 'evals', class: 'sb-evals' });
 const extrapChart = h('div', { id: 'extrapolation', class: 'sb-chart' });
 const extrapEmpty = h('div', { id: 'extrapolation-empty', class: 'sb-muted' });
+const extrapNote = h('div', { id: 'extrapolation-note', class: 'sb-muted sb-note' });
 
 app.append(
   h(
@@ -81,10 +84,63 @@ app.append(
       evalList,
       extrapEmpty,
       extrapChart,
+      extrapNote,
+      h(
+        'div',
+        { class: 'sb-row' },
+        h('vscode-button', { id: 'export-chart-png', secondary: true, title: 'Save the accuracy chart as a PNG', onclick: () => exportChart('png') }, 'PNG'),
+        h('vscode-button', { id: 'export-chart-csv', secondary: true, title: 'Save the curves on the chart as a CSV table', onclick: () => exportChart('csv') }, 'CSV'),
+      ),
       h('vscode-button', { id: 'clear-evals', secondary: true, onclick: () => messenger.emit('clearEvals', {}) }, 'Clear evaluations'),
     ),
   ),
 );
+
+/** Save the extrapolation chart (its canvas, with the legend drawn in) or its curves through the host. */
+function exportChart(kind: 'png' | 'csv'): void {
+  const series = visibleSeries();
+  if (!series.length) return;
+  const name = `accuracy-${page.problem}.${kind}`;
+  let data: string;
+  if (kind === 'csv') {
+    let bin = '';
+    for (const b of new TextEncoder().encode(curvesToCsv(series))) bin += String.fromCharCode(b);
+    data = btoa(bin);
+  } else {
+    const plot = extrapChart.querySelector<HTMLCanvasElement>('canvas');
+    if (!plot) return;
+    const legend = [...extrapChart.querySelectorAll<HTMLElement>('.u-legend .u-series')].slice(1);
+    const rowH = 16;
+    const out = document.createElement('canvas');
+    out.width = plot.width;
+    out.height = plot.height + rowH * legend.length + 8;
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = cssVar('--vscode-editor-background', '#1e1e1e');
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(plot, 0, 0);
+    ctx.font = '11px sans-serif';
+    ctx.textBaseline = 'middle';
+    legend.forEach((row, i) => {
+      const marker = row.querySelector<HTMLElement>('.u-marker');
+      const y = plot.height + 4 + rowH * i + rowH / 2;
+      ctx.strokeStyle = marker?.dataset.color ?? '#888';
+      ctx.lineWidth = 2;
+      ctx.setLineDash((marker?.dataset.dash ?? '').split(',').filter(Boolean).map(Number));
+      ctx.beginPath();
+      ctx.moveTo(6, y);
+      ctx.lineTo(32, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = cssVar('--vscode-foreground', '#cccccc');
+      ctx.fillText(row.querySelector('.u-label')?.textContent ?? '', 40, y);
+    });
+    data = out.toDataURL('image/png').split(',')[1] ?? '';
+  }
+  void messenger
+    .request('export', { name, mime: kind === 'png' ? 'image/png' : 'text/csv', data })
+    .then((r) => r.saved && showBanner(app, `Saved ${r.saved}`, 'info'))
+    .catch(report);
+}
 
 function report(e: unknown): void {
   showBanner(app, e instanceof Error ? e.message : String(e));
@@ -144,7 +200,6 @@ function palette(): string[] {
     cssVar(`--vscode-charts-${c}`, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'][i]),
   );
 }
-const DASHES: number[][] = [[], [8, 4], [2, 3], [12, 3, 2, 3], [4, 6]];
 
 function axis(label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {
   const fg = cssVar('--vscode-foreground', '#cccccc');
@@ -253,8 +308,7 @@ function visibleSeries(): { label: string; model: string; size: string; iteratio
     for (const k of c.curves) {
       if (c.origin === 'stored' && evaluated.has(`${c.model}\n${k.size}`)) continue;
       const kind = KIND_LABELS[c.kind] ?? c.kind;
-      // Chess has no size (the engine reports 0): its curve is over the puzzles of the CSV.
-      const size = c.problem === 'chess' ? (Number(k.size) > 0 || k.size === '0' ? 'puzzles' : k.size) : /^\d+$/.test(k.size) ? `n=${k.size}` : k.size;
+      const size = sizeLabel(c.problem, k.size);
       out.push({ label: `${c.modelName} (${kind}) · ${size}${c.origin === 'stored' ? ' · stored' : ''}`, model: c.model, size: k.size, iterations: k.iterations, accuracy: k.accuracy });
     }
   }
@@ -290,19 +344,28 @@ function renderExtrapolation(): void {
   }
   extrapEmpty.textContent = '';
   const colors = palette();
-  const models = [...new Set(series.map((s) => s.model))];
-  const sizes = [...new Set(series.map((s) => s.size))].sort((a, b) => (Number(a) || Infinity) - (Number(b) || Infinity) || a.localeCompare(b));
+  // Colours by model over every curve the panel knows, dashes by size over every size: the same in every view.
+  const slots = modelColorSlots([...snap.curves.map((c) => c.model), ...snap.models.map((m) => m.spec)], colors.length);
+  const allSizes = snap.curves.flatMap((c) => c.curves.map((k) => k.size));
+  const style = series.map((s) => ({ color: colors[slots.get(s.model) ?? 0], dash: dashFor(s.size, allSizes) }));
+  const stored = series.some((s) => s.label.endsWith(' · stored'));
+  extrapNote.textContent = stored
+    ? 'stored: the accuracy curve saved in the checkpoint when it was trained, not measured here. Evaluate… measures it again and replaces it.'
+    : '';
   const opts: uPlot.Options = {
     width: chartWidth(extrapChart),
     height: 220,
     scales: { x: { time: false }, y: { range: [0, 1] } },
-    axes: [axis('test iterations'), axis('accuracy', { values: (_u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) })],
+    axes: [
+      axis('test iterations', { incrs: ITERATION_STEPS, values: (_u, vals) => vals.map((v) => String(Math.round(v))) }),
+      axis('accuracy', { splits: () => [0, 0.25, 0.5, 0.75, 1], values: (_u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) }),
+    ],
     series: [
       { label: 'iteration' },
-      ...series.map((s) => ({
+      ...series.map((s, i) => ({
         label: s.label,
-        stroke: colors[models.indexOf(s.model) % colors.length],
-        dash: DASHES[sizes.indexOf(s.size) % DASHES.length],
+        stroke: style[i].color,
+        dash: style[i].dash,
         width: 1.6,
         spanGaps: true,
         show: !page.hidden.includes(s.label),
@@ -323,6 +386,41 @@ function renderExtrapolation(): void {
     },
   };
   extrap = new uPlot(opts, alignCurves(series) as uPlot.AlignedData, extrapChart);
+  drawLegendMarkers(extrapChart, style);
+}
+
+/**
+ * uPlot's legend marker is a box in the series colour; replace it with a short line in the series' colour AND dash,
+ * so the legend tells apart what the chart draws (two sizes of one model share a colour and differ by dash).
+ */
+function drawLegendMarkers(root: HTMLElement, style: { color: string; dash: number[] }[]): void {
+  const rows = root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+  rows.forEach((row, i) => {
+    if (i === 0) return;
+    const st = style[i - 1];
+    const marker = row.querySelector<HTMLElement>('.u-marker');
+    if (!st || !marker) return;
+    marker.replaceChildren();
+    marker.style.border = 'none';
+    marker.style.background = 'none';
+    marker.style.width = '26px';
+    marker.dataset.color = st.color;
+    marker.dataset.dash = st.dash.join(',');
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('width', '26');
+    svg.setAttribute('height', '10');
+    const line = document.createElementNS(ns, 'line');
+    line.setAttribute('x1', '0');
+    line.setAttribute('x2', '26');
+    line.setAttribute('y1', '5');
+    line.setAttribute('y2', '5');
+    line.setAttribute('stroke', st.color);
+    line.setAttribute('stroke-width', '2');
+    if (st.dash.length) line.setAttribute('stroke-dasharray', st.dash.join(' '));
+    svg.append(line);
+    marker.append(svg);
+  });
 }
 
 // ---- wiring -------------------------------------------------------------------------------------------------------

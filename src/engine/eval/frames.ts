@@ -110,6 +110,25 @@ export function meanConfidenceOf(class1: Float32Array, mask?: ArrayLike<number>)
   return n === 0 ? 1 : sum / n;
 }
 
+/**
+ * Images up to this many pixels are read every iteration and every changed picture is streamed (a 63×63 maze is
+ * 128×128 px: the head and a 16k-value download cost far less than an iteration of a 2-D net).
+ */
+export const WATCH_EVERY_ITERATION_MAX_PIXELS = 128 * 128;
+
+/** A cell must move by this many 1/255 steps for a picture to count as changed (sub-percent drift is invisible). */
+export const PICTURE_CHANGE_STEPS = 3;
+
+/** Whether two encoded pictures (encodeProbs output) differ visibly: a size change, or any cell by ≥ `steps`. */
+export function pictureChanged(a: string, b: string, steps = PICTURE_CHANGE_STEPS): boolean {
+  if (a === b) return false;
+  const x = Buffer.from(a, 'base64');
+  const y = Buffer.from(b, 'base64');
+  if (x.length !== y.length) return true;
+  for (let i = 0; i < x.length; i++) if (Math.abs(x[i] - y[i]) >= steps) return true;
+  return false;
+}
+
 /** Probabilities in [0, 1] → base64 of Uint8 0..255 (rounded, clamped; NaN → 0). */
 export function encodeProbs(probs: Float32Array): string {
   const bytes = new Uint8Array(probs.length);

@@ -63,6 +63,33 @@ export function perturbThought(thought: tf.Tensor, mode: PerturbMode, strength: 
 }
 
 /**
+ * perturbThought only where `mask` [1,...spatial,1] is 1 (0 elsewhere keeps the thought as it was): damage to a
+ * brushed region, as in the "Growing Neural Cellular Automata" demo, while the rest of the thought stays intact.
+ */
+export function perturbRegion(thought: tf.Tensor, mask: tf.Tensor, mode: PerturbMode, strength: number, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const damaged = perturbThought(thought, mode, strength, seed);
+    return tf.add(tf.mul(damaged, mask), tf.mul(thought, tf.sub(1, mask)));
+  });
+}
+
+/**
+ * Maze units → a pixel mask [1, 2R+2, 2C+2, 1] covering each unit's 2×2 pixels and the pixels between neighbouring
+ * listed units, so a brushed stroke damages a connected patch of the thought.
+ */
+export function mazeRegionMask(rows: number, cols: number, cells: readonly (readonly [number, number])[]): Float32Array {
+  const h = 2 * rows + 2;
+  const w = 2 * cols + 2;
+  const m = new Float32Array(h * w);
+  for (const [r, c] of cells) {
+    if (r < 0 || c < 0 || r >= rows || c >= cols) continue;
+    // A margin of one pixel around the unit's 2×2 block joins adjacent units.
+    for (let y = 2 * r; y <= 2 * r + 3; y++) for (let x = 2 * c; x <= 2 * c + 3; x++) m[y * w + x] = 1;
+  }
+  return m;
+}
+
+/**
  * Throws unless the new input x [N,...,C] fits a thought [N,...,W]: same batch and spatial size. (The nets are
  * fully convolutional, so any size *could* be solved, but a thought only means something for the grid it grew on.)
  */

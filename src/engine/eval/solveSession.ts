@@ -18,7 +18,8 @@ import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { resolvePrecision, type PrecisionChoice } from '../infer/precision';
 import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
-import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult } from '../../shared/protocol/engine';
+import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult, ThoughtParams, ThoughtResult } from '../../shared/protocol/engine';
+import { channelPicture, pcaPicture, unitFeatures } from './thoughtView';
 import type { AnyProblem, ProblemId } from '../../shared/problems/problem';
 import { mazeProblem } from '../../shared/problems/maze';
 import { parseBits, prefixSumsProblem } from '../../shared/problems/prefixSums';
@@ -34,11 +35,13 @@ import {
   FrameThrottle,
   mazeUnitProbs,
   meanConfidenceOf,
+  pictureChanged,
   poolGrid,
   probsFromClass1,
+  WATCH_EVERY_ITERATION_MAX_PIXELS,
 } from './frames';
 import { class1Tensor, HaltingMonitor, resolveHaltingOptions, SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule, type HaltingOptions } from './halting';
-import { perturbThought } from './interventions';
+import { mazeRegionMask, perturbRegion, perturbThought } from './interventions';
 import { TensorThinking, TileThinking, type Thinking, type ThinkingInput, type TileThinkingOptions } from './thinking';
 import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
 import type { TileKernels } from '../infer/tileKernels';
@@ -304,13 +307,24 @@ export class SolveSession {
           break;
         case 'perturb': {
           const current = this.state.thoughtTensor();
+          const seed = deriveSeed(this.options.seed ?? 0, this.perturbations++);
           let next: tf.Tensor;
           try {
-            next = perturbThought(current, iv.mode, iv.strength, deriveSeed(this.options.seed ?? 0, this.perturbations++));
+            if (iv.region?.length) {
+              if (this.input.problemId !== 'mazes') throw new RangeError('a damage region is only defined for mazes');
+              const g = this.input.puzzle as MazeGrid;
+              const mask = tf.tensor(mazeRegionMask(g.rows, g.cols, iv.region), [1, ...this.input.spatial, 1]);
+              try {
+                next = perturbRegion(current, mask, iv.mode, iv.strength, seed);
+              } finally {
+                mask.dispose();
+              }
+            } else next = perturbThought(current, iv.mode, iv.strength, seed);
           } finally {
             current.dispose();
           }
           this.replaceState(await this.newState(this.input, next));
+          await this.sendMarkedFrame('perturb', params.maxFrameCells, onFrame);
           break;
         }
         case 'swapInput': {
@@ -322,6 +336,7 @@ export class SolveSession {
           const next = await this.newState(input, this.state.thoughtTensor());
           this.setInput(input);
           this.replaceState(next);
+          await this.sendMarkedFrame('swapInput', params.maxFrameCells, onFrame);
           break;
         }
         default:
@@ -329,6 +344,48 @@ export class SolveSession {
       }
       return this.run(gen, params, onFrame, token);
     });
+  }
+
+  /**
+   * The picture of the current thought before any further iteration, marked with the intervention that made it:
+   * without it the first frame a person sees is one iteration later, when a net with recall has often already
+   * repaired the damage.
+   */
+  private async sendMarkedFrame(mark: 'perturb' | 'swapInput', maxFrameCells: number | undefined, onFrame: FrameSink): Promise<void> {
+    const logits = await this.state!.logits();
+    const c1 = class1Tensor(logits);
+    logits.dispose();
+    const class1 = (await c1.data()) as Float32Array;
+    c1.dispose();
+    onFrame({ ...buildFrame(this.id, this.iterationCount, this.input!, class1, maxFrameCells ?? DEFAULT_MAX_FRAME_CELLS), mark });
+  }
+
+  /**
+   * A picture of the current thought (maze sessions only). Read between iterations: the clone is taken
+   * synchronously, so a run in flight cannot dispose it under us.
+   */
+  async thoughtPicture(view: ThoughtParams['view']): Promise<ThoughtResult> {
+    if (!this.state || !this.input) throw new Error(`session "${this.id}" has no thought yet; solve first`);
+    if (this.input.problemId !== 'mazes') throw new RangeError('the thought view is for mazes');
+    const iteration = this.iterationCount;
+    const g = this.input.puzzle as MazeGrid;
+    const t = this.state.thoughtTensor();
+    let data: Float32Array;
+    let width: number;
+    try {
+      width = t.shape[t.shape.length - 1];
+      data = (await t.data()) as Float32Array;
+    } finally {
+      t.dispose();
+    }
+    const features = unitFeatures(g.rows, g.cols, width, data);
+    const pic = view === 'pca' ? pcaPicture(g.rows, g.cols, width, features) : channelPicture(g.rows, g.cols, width, features, view.channel);
+    const result: ThoughtResult = {
+      iteration, rows: g.rows, cols: g.cols, channels: width, view,
+      data: Buffer.from(pic.bytes.buffer, pic.bytes.byteOffset, pic.bytes.byteLength).toString('base64'),
+    };
+    if (pic.explained) result.explained = pic.explained;
+    return result;
   }
 
   /** Free the input and the thought (and the model if owned). A run in flight stops at its next iteration. */
@@ -475,8 +532,15 @@ export class SolveSession {
     let lastSent = -1;
     let latest: { iteration: number; class1: Float32Array } | undefined;
     const yielder = new Yielder();
-    const send = (iteration: number, class1: Float32Array, since: number) => {
-      onFrame(buildFrame(this.id, iteration, input, class1, maxCells));
+    // Small images: read every iteration and send each one whose picture changed, so the timeline holds every step
+    // of the path forming (a 13×13 maze thinks in milliseconds per iteration; a 30-fps clock would keep 3 or 4).
+    const watchEvery = positions <= WATCH_EVERY_ITERATION_MAX_PIXELS;
+    let lastPicture: string | undefined;
+    const send = (iteration: number, class1: Float32Array, since: number, onlyIfChanged = false) => {
+      const frame = buildFrame(this.id, iteration, input, class1, maxCells);
+      if (onlyIfChanged && lastPicture !== undefined && !pictureChanged(lastPicture, frame.probs)) return;
+      onFrame(frame);
+      lastPicture = frame.probs;
       throttle.sent(clock() - since);
       lastSent = iteration;
     };
@@ -492,7 +556,8 @@ export class SolveSession {
         const settleCheck = settled !== undefined && step % SETTLED_PATIENCE === 0;
         // The tile thinker at its fixed point / 2-cycle: nothing left to compute, so 'auto' stops here.
         if (monitor && st.settled) haltedAt = this.iterationCount;
-        const frameDue = step === cap || throttle.due();
+        const clockDue = step === cap || throttle.due();
+        const frameDue = clockDue || watchEvery;
         if (check || settleCheck || frameDue || haltedAt !== undefined) {
           const since = clock();
           const logits = await this.state!.logits();
@@ -503,7 +568,7 @@ export class SolveSession {
               latest = { iteration: this.iterationCount, class1: (await c1.data()) as Float32Array };
               c1.dispose();
               if (settleCheck && settled!.offer(latest.class1)) haltedAt ??= this.iterationCount;
-              if (frameDue || haltedAt !== undefined) send(this.iterationCount, latest.class1, since);
+              if (frameDue || haltedAt !== undefined) send(this.iterationCount, latest.class1, since, !clockDue && haltedAt === undefined);
             }
           } finally {
             logits.dispose();

@@ -171,6 +171,11 @@ export interface SolveFrame {
   /** fraction of the image recomputed this iteration (1 for dense inference) */
   activeFraction?: number;
   correct?: boolean;
+  /**
+   * The picture right after an intervention, before any further iteration (same `iteration` as the frame before
+   * it): 'perturb' shows the damaged thought, 'swapInput' the old thought read against the new maze.
+   */
+  mark?: 'perturb' | 'swapInput';
 }
 export const SolveFrameNotification = new NotificationType<SolveFrame>('deepThinking/solveFrame');
 
@@ -196,7 +201,11 @@ export const SolveRequest = new RequestType<SolveParams, SolveResult, void>('dee
 /** Continue a session from its current hidden state (the paper's interventions, §5). */
 export type Intervention =
   | { kind: 'continue' }
-  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number }
+  /**
+   * Noise on the hidden state (§5: s · rms · ε) or zeroing a fraction of it; with `region` (maze units [row, col])
+   * only the thought under those cells is touched — the "brushed damage" of the cellular-automata demo.
+   */
+  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number; region?: [number, number][] }
   | { kind: 'swapInput'; input: SolveInput };
 export interface InterveneParams {
   sessionId: string;
@@ -207,6 +216,25 @@ export interface InterveneParams {
   maxFrameCells?: number;
 }
 export const InterveneRequest = new RequestType<InterveneParams, SolveResult, void>('deepThinking/intervene');
+
+/** A picture of a maze session's current hidden state: one channel, or its first two principal components. */
+export interface ThoughtParams {
+  sessionId: string;
+  view: 'pca' | { channel: number };
+}
+export interface ThoughtResult {
+  iteration: number;
+  rows: number;
+  cols: number;
+  /** channels of the hidden state (the net's width) */
+  channels: number;
+  view: 'pca' | { channel: number };
+  /** base64 bytes: rows·cols (channel, 0 = min … 255 = max) or 2·rows·cols (PCA: PC1 then PC2, 128 = 0) */
+  data: string;
+  /** PCA: share of the variance of PC1 and PC2 */
+  explained?: [number, number];
+}
+export const ThoughtRequest = new RequestType<ThoughtParams, ThoughtResult, void>('deepThinking/thought');
 
 export interface DisposeSessionParams {
   sessionId: string;

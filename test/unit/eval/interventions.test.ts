@@ -81,3 +81,34 @@ test('continueWithInput = stepping the same thought with the new input', async (
   assert.throws(() => checkSwapCompatible(thought!, tf.zeros([1, 8, 6, 3])), /new input is \[8×6\].*\[6×6\]/);
   model.dispose();
 });
+
+test('perturbRegion touches the thought only under the mask; mazeRegionMask covers the brushed units', async () => {
+  const { perturbRegion, mazeRegionMask } = await import('../../../src/engine/eval/interventions');
+  await initBackend('wasm');
+  // A 3×3 maze is an 8×8 image; unit (1, 1) owns pixels (3..4, 3..4), plus a one-pixel margin (2..5).
+  const m = mazeRegionMask(3, 3, [[1, 1]]);
+  assert.equal(m.length, 64);
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) assert.equal(m[y * 8 + x], y >= 2 && y <= 5 && x >= 2 && x <= 5 ? 1 : 0, `pixel ${y},${x}`);
+  }
+  assert.equal(mazeRegionMask(3, 3, [[9, 9]]).reduce((a, b) => a + b, 0), 0, 'cells outside the maze are ignored');
+  const t = randomTensor([1, 8, 8, 6], 3);
+  const mask = tf.tensor(m, [1, 8, 8, 1]);
+  const before = tf.memory().numTensors;
+  const p = perturbRegion(t, mask, 'zero', 1, 5);
+  const a = await t.data();
+  const b = await p.data();
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      for (let k = 0; k < 6; k++) {
+        const i = (y * 8 + x) * 6 + k;
+        if (m[y * 8 + x]) assert.equal(b[i], 0, 'erased under the brush');
+        else assert.equal(b[i], a[i], 'untouched elsewhere');
+      }
+    }
+  }
+  p.dispose();
+  assert.equal(tf.memory().numTensors, before + 0, 'no leaked tensors');
+  mask.dispose();
+  t.dispose();
+});

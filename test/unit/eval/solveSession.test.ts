@@ -9,7 +9,7 @@ import { chessProblem } from '../../../src/shared/problems/chess';
 import { moveGoal, parseMaze, serializeMaze, type MazeGrid } from '../../../src/shared/mazeFormat';
 import { generateMaze } from '../../../src/engine/data/mazes';
 import type { SolveFrame, SolveParams } from '../../../src/shared/protocol/engine';
-import { decodeProbs } from '../../../src/engine/eval/frames';
+import { decodeProbs, pictureChanged } from '../../../src/engine/eval/frames';
 import { buildFrame, loadSolveInput, mazeWrongCells, SolveSession } from '../../../src/engine/eval/solveSession';
 
 const mazeArch = { kind: 'dt-recall', dims: 2, width: 4, inChannels: 3, maxIters: 5, blocks: 1 } as const;
@@ -284,4 +284,32 @@ test('chess: the oracle is the puzzle move', async () => {
 
 test('parseMaze round trip sanity for the fixture maze', () => {
   assert.deepEqual(parseMaze(maze9Text).walls, maze9.walls);
+});
+
+test('small mazes stream every changed picture; a perturbation first shows the damaged thought, marked', async () => {
+  await initBackend('wasm');
+  const model = mazeModel(5);
+  // A frozen clock: the fps throttle never fires, so every frame in between is there because its picture changed.
+  const session = new SolveSession('w', model, { now: () => 0 });
+  const frames: SolveFrame[] = [];
+  await session.solve(solveMaze(30), (f) => frames.push(f));
+  assert.equal(frames[0].iteration, 1);
+  assert.equal(frames.at(-1)!.iteration, 30);
+  for (let i = 1; i < frames.length - 1; i++) {
+    assert.ok(pictureChanged(frames[i - 1].probs, frames[i].probs), `frame ${frames[i].iteration} differs from the one before`);
+  }
+  const after: SolveFrame[] = [];
+  const r = await session.intervene({ sessionId: 'w', intervention: { kind: 'perturb', mode: 'noise', strength: 1 }, iterations: 3 }, (f) => after.push(f));
+  assert.equal(after[0].mark, 'perturb');
+  assert.equal(after[0].iteration, 30, 'the damaged picture comes before any further iteration');
+  assert.equal(after.at(-1)!.iteration, 33);
+  assert.equal(r.iterations, 33);
+  // A brushed region on a maze erases part of the thought; outside it the thought is the same.
+  const region = await session.intervene(
+    { sessionId: 'w', intervention: { kind: 'perturb', mode: 'zero', strength: 1, region: [[0, 0], [0, 1]] }, iterations: 1 },
+    () => undefined,
+  );
+  assert.equal(region.iterations, 34);
+  session.dispose();
+  model.dispose();
 });

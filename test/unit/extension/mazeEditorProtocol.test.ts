@@ -30,7 +30,13 @@ test('malformed page messages are rejected, naming the field', () => {
   assert.match(validatePageMessage('edit', { edit: { kind: 'start', to: [1, 1] } })!, /version/);
   assert.match(validatePageMessage('solve', { iterations: 0 })!, /iterations/);
   assert.match(validatePageMessage('solve', { iterations: 'forever' })!, /iterations/);
-  assert.match(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'noise', strength: 2 } })!, /strength/);
+  // noise is in multiples of the thought's RMS (up to 16); zero is a fraction of the activations (up to 1)
+  assert.equal(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'noise', strength: 4 } }), undefined);
+  assert.match(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'noise', strength: 17 } })!, /strength must be a number from 0 to 16/);
+  assert.match(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'zero', strength: 2 } })!, /strength must be a number from 0 to 1/);
+  assert.equal(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'zero', strength: 1, region: [[1, 2], [3, 4]] } }), undefined);
+  assert.match(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'zero', strength: 1, region: [] } })!, /region must be a non-empty array/);
+  assert.match(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'zero', strength: 1, region: [[1, -2]] } })!, /region\[0\]/);
   assert.match(validatePageMessage('intervene', { intervention: { kind: 'perturb', mode: 'fire', strength: 0.1 } })!, /mode/);
   assert.match(validatePageMessage('log', { level: 'loud', message: 'x' })!, /level/);
   assert.match(validatePageMessage('ready', null)!, /must be an object/);

@@ -186,13 +186,21 @@ describe('Deep Thinking Lab in VS Code', function () {
     assert.strictEqual(more.iterations, 15, 'think longer continues the count');
     const corrupted = await session.intervene({ kind: 'perturb', mode: 'noise', strength: 0.5 }, 5);
     assert.strictEqual(corrupted.iterations, 20);
+    // The thought overlay: the engine pictures the current hidden state per maze cell.
+    const pca = await session.thought('pca');
+    assert.deepStrictEqual([pca.iteration, pca.rows, pca.cols], [20, 15, 15]);
+    assert.strictEqual(Buffer.from(pca.data, 'base64').length, 2 * 15 * 15);
+    assert.ok(pca.explained && pca.explained[0] >= pca.explained[1] && pca.explained[0] <= 1);
+    // A brushed region erases the thought there and thinking goes on.
+    const damaged = await session.intervene({ kind: 'perturb', mode: 'zero', strength: 1, region: [[1, 1], [1, 2], [2, 1]] }, 5);
+    assert.strictEqual(damaged.iterations, 25);
     // Move G (as the page does on a drag), then swap the input under the current thought.
     const before = doc.getText();
     const err = await session.receive({ kind: 'request', id: 9100, type: 'edit', params: { version: doc.version, edit: { kind: 'goal', to: [1, 3] } } });
     assert.strictEqual(err, undefined);
     await until('the moved goal', () => doc.getText() !== before);
     const swapped = await session.intervene({ kind: 'swapInput' }, 5);
-    assert.strictEqual(swapped.iterations, 25, 'the new input continues from the current state');
+    assert.strictEqual(swapped.iterations, 30, 'the new input continues from the current state');
     const grid = parseMaze(doc.getText());
     assert.deepStrictEqual(grid.goal, [1, 3]);
     const bfs = solveMaze(grid)!;

@@ -55,8 +55,9 @@ test('a .maze opens in the maze editor and draws on a canvas', async () => {
   await frame.locator('body[data-state="ready"]').waitFor({ timeout: 60000 });
   assert.equal(await frame.locator('#maze').getAttribute('data-rows'), '15');
   assert.equal(await frame.locator('#maze').getAttribute('data-cols'), '15');
-  // One canvas, not a DOM node per cell.
-  assert.equal(await frame.locator('#app canvas').count(), 1);
+  // One canvas for the maze (the other is the small recovery plot), not a DOM node per cell.
+  assert.equal(await frame.locator('#app canvas').count(), 2);
+  assert.ok((await frame.locator('#app *').count()) < 225, 'fewer elements than the 13×13 maze has cells');
   await screenshot(wb.page, 'maze-editor-13x13');
 });
 

@@ -8,7 +8,8 @@
  * handler sees it (DESIGN.md, Security).
  */
 import type { ProtocolShape, Validator } from '../messenger';
-import type { SolveFrame } from '../engine';
+import type { SolveFrame, ThoughtParams, ThoughtResult } from '../engine';
+import { checkExport, type ExportRequest } from './exportFile';
 
 export type CellRef = [row: number, col: number];
 
@@ -37,7 +38,8 @@ export interface SolveSummary {
 
 export type PageIntervention =
   | { kind: 'continue' }
-  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number }
+  /** `region`: maze cells [row, col] whose thought is damaged (absent: the whole thought) */
+  | { kind: 'perturb'; mode: 'noise' | 'zero'; strength: number; region?: CellRef[] }
   /** continue from the current hidden state with the document's current maze as the new input */
   | { kind: 'swapInput' };
 
@@ -82,6 +84,10 @@ export interface PageToHost extends ProtocolShape {
     cancel: [Record<string, never>, void];
     selectModel: [Record<string, never>, { model?: string }];
     reopenAsText: [Record<string, never>, void];
+    /** a picture of the current hidden state (one channel, or PCA) */
+    thought: [{ view: ThoughtParams['view'] }, ThoughtResult];
+    /** save a PNG of the frame on screen (the host asks where) */
+    export: [ExportRequest, { saved?: string }];
   };
   events: {
     ready: Record<string, never>;
@@ -95,6 +101,8 @@ export interface PageToHost extends ProtocolShape {
 
 /** Upper bound on the cells in one edit message (an 801×801 maze painted completely ≈ 642k). */
 export const MAX_EDIT_CELLS = 1_000_000;
+/** Largest noise the page may ask for, in units of the thought's RMS (8× already scrambles a 13×13 picture). */
+export const MAX_NOISE_STRENGTH = 16;
 /** Upper bound on iterations the page may ask for in one request. */
 export const MAX_SOLVE_ITERATIONS = 100_000;
 
@@ -146,8 +154,20 @@ function checkIntervention(v: unknown, path: string): string | undefined {
       return undefined;
     case 'perturb':
       if (v.mode !== 'noise' && v.mode !== 'zero') return `${path}.mode must be 'noise' or 'zero'`;
-      if (typeof v.strength !== 'number' || !Number.isFinite(v.strength) || v.strength < 0 || v.strength > 1) {
-        return `${path}.strength must be a number from 0 to 1`;
+      {
+        // noise: a multiple of the thought's RMS; zero: the fraction of activations erased.
+        const max = v.mode === 'noise' ? MAX_NOISE_STRENGTH : 1;
+        if (typeof v.strength !== 'number' || !Number.isFinite(v.strength) || v.strength < 0 || v.strength > max) {
+          return `${path}.strength must be a number from 0 to ${max}`;
+        }
+      }
+      if (v.region !== undefined) {
+        if (!Array.isArray(v.region) || v.region.length === 0) return `${path}.region must be a non-empty array of cells`;
+        if (v.region.length > MAX_EDIT_CELLS) return `${path}.region has ${v.region.length} cells (at most ${MAX_EDIT_CELLS})`;
+        for (let i = 0; i < v.region.length; i++) {
+          const e = checkCell(v.region[i], `${path}.region[${i}]`);
+          if (e) return e;
+        }
       }
       return undefined;
     default:
@@ -171,6 +191,13 @@ const pageChecks: Record<string, Check> = {
   cancel: empty,
   selectModel: empty,
   reopenAsText: empty,
+  export: checkExport,
+  thought: (v, p) => {
+    if (!isObj(v)) return `${p} must be an object`;
+    if (v.view === 'pca') return undefined;
+    if (isObj(v.view) && isNatural(v.view.channel) && v.view.channel < 4096) return undefined;
+    return `${p}.view must be 'pca' or { channel: integer from 0 to 4095 }`;
+  },
   ready: empty,
   log: (v, p) => {
     if (!isObj(v)) return `${p} must be an object`;

@@ -5,6 +5,7 @@
  * recall overthinks and its accuracy falls again). Curves come from the engine's EvaluateRequest and from each
  * checkpoint's stored metrics.accuracyPerIteration, so bundled models draw at once.
  */
+import { checkExport, type ExportRequest } from './exportFile';
 import type { ModelKind } from '../../architecture';
 import type { ProblemId } from '../../problems/problem';
 import type { ModelSummary, TrainProgress } from '../engine';
@@ -70,6 +71,8 @@ export interface SidebarFromWebview extends ProtocolShape {
     /** run "Evaluate Extrapolation…" (quick picks in the host) */
     evaluate: [{ problem?: ProblemId }, void];
     refresh: [Record<string, never>, void];
+    /** save the accuracy chart as PNG or its curves as CSV (the host asks where) */
+    export: [ExportRequest, { saved?: string }];
   };
   events: {
     ready: Record<string, never>;
@@ -82,6 +85,7 @@ export interface SidebarFromWebview extends ProtocolShape {
 export const validateSidebarMessage = tableValidator({
   ready: empty,
   refresh: empty,
+  export: checkExport,
   clearEvals: empty,
   cancelEval: (v, f) => checkObject(v, f, { evalId: str(128) }),
   select: (v, f) => checkObject(v, f, { problem: problemId, spec: str(4096) }),
