@@ -1,6 +1,8 @@
 /**
  * `deep-thinking predict`: solve puzzles from files. One JSON line per puzzle with --json:
- *   mazes:       {"file", "iterations", "solution": ["0110…", …]}   (R×C rows of the file's grid; 1 = path, S and G included)
+ *   mazes:       {"file", "iterations", "halted" (auto only), "correct" (BFS oracle), "ms", "engine", "solution": ["0110…", …]}
+ *                (R×C rows of the file's grid; 1 = path, S and G included). Mazes think on the editor's path
+ *                (ThinkingPath: tiles or the bfloat16 warm start for big ones) and halt by its rule (AutoHalting).
  *   prefix sums: {"input", "iterations", "prediction"}
  *   chess:       {"puzzleId", "iterations", "move"}
  */
@@ -10,6 +12,7 @@ import { loadModel } from '../checkpoint';
 import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
 import { thinkUntilHalted } from '../eval/halting';
+import { thinkPuzzle, ThinkingPath } from '../eval/thinkingPath';
 import { readPuzzles } from '../data/chess';
 import { parseMaze } from '../../shared/mazeFormat';
 import { encodeBatch, class1FromLogits, type Problem } from '../../shared/problems/problem';
@@ -66,14 +69,30 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
   try {
     if (o.mazes.length > 0) {
       checkModelFitsProblem(model.arch, mazeProblem, o.model);
-      for (const file of o.mazes) {
-        const text = await readFile(file, 'utf8').catch((e: Error) => {
-          throw new Error(`${file}: cannot read: ${e.message}`);
-        });
-        const grid = parseMaze(text, file);
-        const [r] = await solveBatch(model, mazeProblem, [grid], o.iterations);
-        const solution = mazeProblem.decode(grid, r.class1);
-        out.record({ file, iterations: r.iterations, solution }, `${file} (${r.iterations} iterations):\n${solution.join('\n')}`);
+      // The editor's path: tiles (or the bfloat16 warm start) for big mazes, dense tensors for small ones.
+      const path = new ThinkingPath(model, { log: (line) => out.info(line) });
+      try {
+        for (const file of o.mazes) {
+          const text = await readFile(file, 'utf8').catch((e: Error) => {
+            throw new Error(`${file}: cannot read: ${e.message}`);
+          });
+          const grid = parseMaze(text, file);
+          const enc = mazeProblem.encode(grid);
+          const r = await thinkPuzzle(
+            path,
+            { data: enc.data, spatial: enc.spatial, inChannels: mazeProblem.inChannels, mask: mazeProblem.lossMask(grid), isMaze: true },
+            o.iterations,
+          );
+          const solution = mazeProblem.decode(grid, r.class1);
+          const correct = mazeProblem.isCorrect(grid, r.class1);
+          const ms = Math.round(r.ms);
+          out.record(
+            { file, iterations: r.iterations, ...(o.iterations === 'auto' ? { halted: r.haltedAt !== undefined } : {}), correct, ms, engine: r.engine, solution },
+            `${file} (${r.iterations} iterations, ${(ms / 1000).toFixed(1)} s, ${correct ? 'correct' : 'not the shortest path'}; ${r.engine}):\n${solution.join('\n')}`,
+          );
+        }
+      } finally {
+        path.dispose();
       }
     } else if (o.prefixSums) {
       checkModelFitsProblem(model.arch, prefixSumsProblem, o.model);
