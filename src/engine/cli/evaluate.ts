@@ -24,6 +24,8 @@ export interface EvalCliOptions {
   batchSize?: number;
   /** write the curve (every iteration up to the largest asked) into the checkpoint's model.json */
   record?: boolean;
+  /** mazes: ThinkingPathOptions.thinking (default 'auto', as the editor) */
+  thinking?: 'auto' | 'dense' | 'tiles';
 }
 
 export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
@@ -44,7 +46,7 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
       return;
     }
     const bar = out.progress(o.count, 'eval');
-    const path = new ThinkingPath(model, { log: (line) => out.info(line) });
+    const path = new ThinkingPath(model, { thinking: o.thinking, log: (line) => out.info(line) });
     const last = Math.max(...o.iterations);
     // --record stores the whole curve (iteration 1…last); the printed result keeps to the iterations asked for.
     const recorded = o.record ? Array.from({ length: last }, (_, i) => i + 1) : o.iterations;
@@ -93,7 +95,7 @@ async function evalHalting(
   base: object,
 ): Promise<void> {
   const bar = out.progress(o.count, 'eval (auto)');
-  const path = new ThinkingPath(model, { log: (line) => out.info(line) });
+  const path = new ThinkingPath(model, { thinking: o.thinking, log: (line) => out.info(line) });
   const t0 = performance.now();
   let done = 0;
   let correct = 0;

@@ -27,6 +27,8 @@ export interface PredictOptions {
   mazes: string[];
   prefixSums?: string;
   chess?: string;
+  /** mazes: ThinkingPathOptions.thinking (default 'auto', as the editor) */
+  thinking?: 'auto' | 'dense' | 'tiles';
 }
 
 export interface Solved {
@@ -70,7 +72,7 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
     if (o.mazes.length > 0) {
       checkModelFitsProblem(model.arch, mazeProblem, o.model);
       // The editor's path: tiles (or the bfloat16 warm start) for big mazes, dense tensors for small ones.
-      const path = new ThinkingPath(model, { log: (line) => out.info(line) });
+      const path = new ThinkingPath(model, { thinking: o.thinking, log: (line) => out.info(line) });
       try {
         for (const file of o.mazes) {
           const text = await readFile(file, 'utf8').catch((e: Error) => {
