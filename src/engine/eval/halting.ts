@@ -10,7 +10,9 @@
  * - pure decision: `nextStableFor`, `shouldHalt`, `HaltingTracker` (plain numbers; unit-tested exactly);
  * - `HaltingMonitor`: feeds the tracker from logits, comparing predictions on the device so only 2 numbers per
  *   puzzle are downloaded per check, whatever the image size;
- * - `thinkUntilHalted`: the batch driver (stops when every puzzle has halted, records each one's iteration).
+ * - `thinkUntilHalted`: the batch driver (stops when every puzzle has halted, records each one's iteration; for
+ *   mazes it adds the settled-picture rule per puzzle, so a dense batch halts each maze as thinkingPath.ts's
+ *   AutoHalting halts a single one).
  *
  * Check interval: comparing predictions every iteration costs a few elementwise ops plus a device→host sync. That
  * is negligible next to the recurrent block for small inputs, but a sync per iteration stalls a GPU pipeline on big
