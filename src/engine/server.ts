@@ -50,7 +50,7 @@ import {
   type ModelListEntry,
 } from './checkpoint';
 import { estimateEvaluate, runEvaluate } from './eval/evaluateRequest';
-import { ThinkingPath } from './eval/thinkingPath';
+import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from './eval/thinkingPath';
 import { SolveSession } from './eval/solveSession';
 import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
 import { ModelCache } from './modelCache';
@@ -240,7 +240,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
   handle(EvaluateRequest, async (p: EvaluateParams, token): Promise<EvaluateResult> => {
     const { value: loaded, release } = await models.acquire(p.model);
     // The editor's thinking path: tiles (or the bfloat16 warm start) for big mazes, dense batches otherwise.
-    const path = new ThinkingPath(loaded.model, { log: (line) => log('info', line), label: `evaluate ${p.evalId}` });
+    const path = new ThinkingPath(loaded.model, { log: (line) => log('info', line), label: `evaluate ${p.evalId}`, tileMinPixels: EVAL_TILE_MIN_PIXELS });
     try {
       const r = await runEvaluate(path, p, token, (pr) =>
         void connection.sendNotification(EvaluateProgressNotification, { evalId: p.evalId, ...pr }).catch(() => undefined),
@@ -254,7 +254,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
 
   handle(EvaluateEstimateRequest, async (p: EvaluateEstimateParams): Promise<EvaluateEstimateResult> => {
     const { value: loaded, release } = await models.acquire(p.model);
-    const path = new ThinkingPath(loaded.model, { log: (line) => log('info', line), label: 'evaluate estimate' });
+    const path = new ThinkingPath(loaded.model, { log: (line) => log('info', line), label: 'evaluate estimate', tileMinPixels: EVAL_TILE_MIN_PIXELS });
     try {
       return await estimateEvaluate(path, p);
     } finally {

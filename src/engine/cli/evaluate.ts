@@ -6,7 +6,7 @@ import { annotateCheckpoint, loadModel } from '../checkpoint';
 import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
 import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
 import { datasets } from '../data/datasets';
-import { ThinkingPath } from '../eval/thinkingPath';
+import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from '../eval/thinkingPath';
 import { evaluateHalting } from '../eval/haltingEval';
 import type { Output } from './output';
 
@@ -46,7 +46,7 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
       return;
     }
     const bar = out.progress(o.count, 'eval');
-    const path = new ThinkingPath(model, { thinking: o.thinking, log: (line) => out.info(line) });
+    const path = new ThinkingPath(model, { thinking: o.thinking, tileMinPixels: EVAL_TILE_MIN_PIXELS, log: (line) => out.info(line) });
     const last = Math.max(...o.iterations);
     // --record stores the whole curve (iteration 1…last); the printed result keeps to the iterations asked for.
     const recorded = o.record ? Array.from({ length: last }, (_, i) => i + 1) : o.iterations;
@@ -95,7 +95,7 @@ async function evalHalting(
   base: object,
 ): Promise<void> {
   const bar = out.progress(o.count, 'eval (auto)');
-  const path = new ThinkingPath(model, { thinking: o.thinking, log: (line) => out.info(line) });
+  const path = new ThinkingPath(model, { thinking: o.thinking, tileMinPixels: EVAL_TILE_MIN_PIXELS, log: (line) => out.info(line) });
   const t0 = performance.now();
   let done = 0;
   let correct = 0;

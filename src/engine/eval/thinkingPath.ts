@@ -67,6 +67,14 @@ export interface ThinkingPathOptions {
 
 export const DEFAULT_TILE_MIN_PIXELS = 64 * 64;
 export const DEFAULT_NATIVE_TILE_MIN_PIXELS = 256 * 256;
+/**
+ * Tile threshold of the evaluations (eval, the evaluate request) on every backend. A dense batch keeps thinking
+ * about its halted puzzles until the slowest one halts, so the editor's native threshold (256×256 px, for a single
+ * puzzle) does not carry over: 100 mazes of 59×59 (120×120 px), `eval --iterations auto`, 2 loaded cores: dense
+ * batches of 32 on libtorch had reached iteration 93 after 411 s, while tiles one maze at a time (onnxruntime-node)
+ * took a median 10 s per maze.
+ */
+export const EVAL_TILE_MIN_PIXELS = DEFAULT_TILE_MIN_PIXELS;
 /** tfjs backends whose convolutions are native code (see tileMinPixels) */
 const NATIVE_BACKENDS = new Set(['torch', 'tensorflow']);
 
