@@ -110,6 +110,7 @@ program
   .option('--seed <n>', 'test-set seed (kept apart from training seeds)', (v) => parseNumber(v, '--seed'), 1234)
   .option('--batch-size <b>', 'batch size', int('--batch-size'))
   .option('--record', "store the curve in the checkpoint's model.json (metrics.accuracyPerIteration)", false)
+  .addOption(new Option('--thinking <how>', 'mazes: auto (tiles or the bfloat16 warm start for big images, as the editor), dense, or tiles').choices(['auto', 'dense', 'tiles']).default('auto'))
   .action(action(true, (out, opts) => runEval(out, { ...(opts as Record<string, unknown>), iterations: parseIterations((opts as { iterations: string }).iterations) } as never)));
 
 program
@@ -119,13 +120,14 @@ program
   .option('--iterations <n>', 'a number, or auto (halt when stable and confident)', 'auto')
   .option('--prefix-sums <file>', 'file with one bit string per line')
   .option('--chess <file>', 'Lichess puzzle CSV')
+  .addOption(new Option('--thinking <how>', 'mazes: auto (tiles or the bfloat16 warm start for big images, as the editor), dense, or tiles').choices(['auto', 'dense', 'tiles']).default('auto'))
   .argument('[files...]', '.maze files')
   .action(
     action(true, (out, files: string[], opts) => {
-      const o = opts as { model: string; iterations: string; prefixSums?: string; chess?: string };
+      const o = opts as { model: string; iterations: string; prefixSums?: string; chess?: string; thinking?: 'auto' | 'dense' | 'tiles' };
       const it = parseIterations(o.iterations);
       if (it !== 'auto' && it.length !== 1) throw new Error('--iterations: predict takes one number or auto');
-      return runPredict(out, { model: o.model, iterations: it === 'auto' ? 'auto' : it[0], mazes: files, prefixSums: o.prefixSums, chess: o.chess });
+      return runPredict(out, { model: o.model, iterations: it === 'auto' ? 'auto' : it[0], mazes: files, prefixSums: o.prefixSums, chess: o.chess, thinking: o.thinking });
     }),
   );
 

@@ -13,6 +13,7 @@ import {
   DisposeSessionNotification,
   ENGINE_PROTOCOL_VERSION,
   EngineLogNotification,
+  EvaluateEstimateRequest,
   EvaluateProgressNotification,
   EvaluateRequest,
   ImportPthRequest,
@@ -25,7 +26,8 @@ import {
   TrainProgressNotification,
   TrainRequest,
   type EngineLog,
-  type EvaluateCurve,
+  type EvaluateEstimateParams,
+  type EvaluateEstimateResult,
   type EvaluateParams,
   type EvaluateResult,
   type InterveneParams,
@@ -50,7 +52,8 @@ import {
   type CheckpointMeta,
   type ModelListEntry,
 } from './checkpoint';
-import { accuracyPerIteration, testPuzzles, toEvaluateCurve } from './eval/accuracy';
+import { estimateEvaluate, runEvaluate } from './eval/evaluateRequest';
+import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from './eval/thinkingPath';
 import { SolveSession } from './eval/solveSession';
 import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
 import { ModelCache } from './modelCache';
@@ -249,34 +252,26 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
   // ---- evaluation --------------------------------------------------------------------------------------------------
   handle(EvaluateRequest, async (p: EvaluateParams, token): Promise<EvaluateResult> => {
     const { value: loaded, release } = await models.acquire(p.model);
+    // The editor's thinking path: tiles (or the bfloat16 warm start) for big mazes, dense batches otherwise.
+    const path = new ThinkingPath(loaded.model, { log: (line) => log('info', line), label: `evaluate ${p.evalId}`, tileMinPixels: EVAL_TILE_MIN_PIXELS });
     try {
-      const problem = getProblem(p.problem);
-      const sizes = problem.id === 'chess' ? [0] : p.sizes;
-      if (!sizes.length) throw new RangeError('evaluate: give at least one size');
-      const total = p.count * sizes.length;
-      const curves: EvaluateCurve[] = [];
-      let cancelled = false;
-      for (const [k, size] of sizes.entries()) {
-        const r = await accuracyPerIteration({
-          model: loaded.model,
-          problem,
-          puzzles: testPuzzles(problem.id, size, p.count, p.seed ?? 0, { csv: p.csv }) as Iterable<unknown> | AsyncIterable<unknown>,
-          total: p.count,
-          iterations: p.iterations,
-          token,
-          onProgress: (pr) =>
-            void connection
-              .sendNotification(EvaluateProgressNotification, { evalId: p.evalId, done: k * p.count + pr.done, total, curve: toEvaluateCurve(size, pr.partial) })
-              .catch(() => undefined),
-        });
-        curves.push(toEvaluateCurve(size, r));
-        if (r.cancelled) {
-          cancelled = true;
-          break;
-        }
-      }
-      return { evalId: p.evalId, model: p.model, curves, cancelled };
+      const r = await runEvaluate(path, p, token, (pr) =>
+        void connection.sendNotification(EvaluateProgressNotification, { evalId: p.evalId, ...pr }).catch(() => undefined),
+      );
+      return { evalId: p.evalId, model: p.model, curves: r.curves, cancelled: r.cancelled };
     } finally {
+      path.dispose();
+      release();
+    }
+  });
+
+  handle(EvaluateEstimateRequest, async (p: EvaluateEstimateParams): Promise<EvaluateEstimateResult> => {
+    const { value: loaded, release } = await models.acquire(p.model);
+    const path = new ThinkingPath(loaded.model, { log: (line) => log('info', line), label: 'evaluate estimate', tileMinPixels: EVAL_TILE_MIN_PIXELS });
+    try {
+      return await estimateEvaluate(path, p);
+    } finally {
+      path.dispose();
       release();
     }
   }, { evalId: 'string', model: 'string', problem: 'string', sizes: 'number[]', iterations: 'number[]', count: 'number', seed: 'number?', csv: 'string?' });

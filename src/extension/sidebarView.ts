@@ -11,7 +11,14 @@ import { saveExport } from './exportFile';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
-import { EvaluateProgressNotification, EvaluateRequest, type ModelSummary } from '../shared/protocol/engine';
+import {
+  EvaluateEstimateRequest,
+  EvaluateProgressNotification,
+  EvaluateRequest,
+  type EvaluateProgress,
+  type EvaluateResult,
+  type ModelSummary,
+} from '../shared/protocol/engine';
 import { Messenger, type Envelope } from '../shared/protocol/messenger';
 import { toModelOption } from '../shared/protocol/webview/common';
 import {
@@ -41,8 +48,30 @@ export interface EvaluateArgs {
   problem?: ProblemId;
   models?: string[];
   sizes?: number[];
-  maxIterations?: number;
+  /**
+   * 'auto' (the default): every puzzle thinks until the engine's halting rule fires, at most the maze's pixels (the
+   * bits of a string) clamped to [1000, 50000] iterations, so the curves reach each model's plateau. A number: a
+   * fixed budget, the curve recorded at every iteration up to it.
+   */
+  maxIterations?: number | 'auto';
   count?: number;
+}
+
+/** What `deepThinking.evaluate` did (returned to scripts and tests). */
+export interface EvaluateSummary {
+  iterations: number | 'auto';
+  /** the engine's estimate before the start, seconds (all models) */
+  estimatedSeconds?: number;
+  results: EvaluateResult[];
+}
+
+/** "1 min 20 s", "45 s", "2 h 5 min" */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -65,6 +94,8 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   /** evaluation curve sets by key, in start order */
   private readonly evals = new Map<string, CurveSet>();
   private readonly evalTokens = new Map<string, CancellationTokenSource>();
+  /** per running evaluation: the progress toast's listener */
+  private readonly evalSinks = new Map<string, (p: EvaluateProgress) => void>();
 
   private constructor(private readonly deps: ExtensionDeps) {
     for (const c of deps.context.workspaceState.get<CurveSet[]>(EVALS_KEY, [])) {
@@ -75,6 +106,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
       deps.models.onDidChange(() => void this.sendSnapshot()),
       deps.engine.onNotification(EvaluateProgressNotification, (p) => {
         const key = `eval:${p.evalId}`;
+        this.evalSinks.get(p.evalId)?.(p);
         const set = this.evals.get(key);
         if (!set || set.finished) return;
         this.update(applyEvaluateProgress(set, p));
@@ -184,7 +216,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   /** "Evaluate Extrapolation…": problem → models → sizes → iterations, then one EvaluateRequest per model. */
-  async evaluate(args: EvaluateArgs = {}): Promise<void> {
+  async evaluate(args: EvaluateArgs = {}): Promise<EvaluateSummary | undefined> {
     const all = await this.deps.models.list();
     const problem = args.problem ?? (await pickProblem(all));
     if (!problem) return;
@@ -203,11 +235,18 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     if (!models?.length) return;
     const sizes = args.sizes ?? (await pickSizes(problem));
     if (!sizes?.length) return;
-    const longest = Math.max(...models.map((m) => m.architecture.maxIters));
-    const maxIterations = args.maxIterations ?? (await pickMaxIterations(Math.min(500, Math.max(10, longest * 3)), longest));
-    if (!maxIterations) return;
     const count = args.count ?? EVAL_DEFAULTS[problem].count;
     const csv = problem === 'chess' ? vscode.Uri.joinPath(this.deps.context.extensionUri, 'media', 'samples', 'chess', 'sample-puzzles.csv').fsPath : undefined;
+    // The engine times a few iterations of the first test puzzles on the path the evaluation takes.
+    const estimatedSeconds = await this.estimate(models, problem, sizes, count, csv);
+    const longest = Math.max(...models.map((m) => m.architecture.maxIters));
+    // Scripted calls (sizes given) take the default without asking.
+    const maxIterations = args.maxIterations ?? (args.sizes ? 'auto' : await pickIterations(estimatedSeconds, Math.min(500, Math.max(10, longest * 3)), longest));
+    if (maxIterations === undefined) return undefined;
+    const iterations = maxIterations === 'auto' ? ('auto' as const) : iterationGrid(maxIterations);
+    const summary: EvaluateSummary = { iterations: maxIterations, results: [] };
+    if (estimatedSeconds !== undefined) summary.estimatedSeconds = estimatedSeconds;
+    const started = Date.now();
 
     // Show the chart while it fills in.
     void vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`).then(undefined, () => undefined);
@@ -238,14 +277,26 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
           const source = new CancellationTokenSource();
           this.evalTokens.set(job.evalId, source);
           const sub = token.onCancellationRequested(() => source.cancel());
-          progress.report({ message: `${job.m.name} (${i + 1}/${jobs.length}) on sizes ${sizes.join(', ')}` });
+          const who = `${job.m.name} (${i + 1}/${jobs.length})`;
+          const eta = estimatedSeconds !== undefined && maxIterations === 'auto' ? `, about ${formatDuration(estimatedSeconds)} in all` : '';
+          progress.report({ message: `${who} on sizes ${sizes.join(', ')}${eta}` });
+          let reported = 0;
+          this.evalSinks.set(job.evalId, (p) => {
+            // The toast: puzzles done and the accuracy so far (auto), advancing the bar over all models.
+            const fraction = p.total > 0 ? p.done / p.total : 0;
+            const increment = (100 * fraction) / jobs.length - reported;
+            reported += Math.max(0, increment);
+            const acc = p.correct !== undefined && p.done > 0 ? `, ${((100 * p.correct) / p.done).toFixed(0)} % correct so far` : '';
+            progress.report({ message: `${who}: ${p.done}/${p.total} puzzles${acc}`, increment: Math.max(0, increment) });
+          });
           try {
             if (token.isCancellationRequested) throw Object.assign(new Error('cancelled'), { name: 'Canceled' });
             const r = await this.deps.engine.request(
               EvaluateRequest,
-              { evalId: job.evalId, model: job.m.spec, problem, sizes, iterations: iterationGrid(maxIterations), count, csv },
+              { evalId: job.evalId, model: job.m.spec, problem, sizes, iterations, count, csv },
               source.token,
             );
+            summary.results.push(r);
             const current = this.evals.get(job.set.key) ?? job.set;
             this.update({
               ...current,
@@ -269,11 +320,41 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
             sub.dispose();
             source.dispose();
             this.evalTokens.delete(job.evalId);
+            this.evalSinks.delete(job.evalId);
           }
         }
       },
     );
     await this.persistEvals();
+    this.deps.log.info(
+      `[evaluate] ${problem} sizes ${sizes.join(', ')}, iterations ${maxIterations}: ${((Date.now() - started) / 1000).toFixed(1)} s` +
+        (estimatedSeconds !== undefined ? ` (estimated ${formatDuration(estimatedSeconds)})` : ''),
+    );
+    return summary;
+  }
+
+  /** The engine's estimate of the auto evaluation of all models (seconds), or undefined when it fails. */
+  private async estimate(models: ModelSummary[], problem: ProblemId, sizes: number[], count: number, csv: string | undefined): Promise<number | undefined> {
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Evaluate Extrapolation: timing a few iterations…', cancellable: false },
+        async () => {
+          let seconds = 0;
+          for (const m of models) {
+            const r = await this.deps.engine.request(EvaluateEstimateRequest, { model: m.spec, problem, sizes, count, iterations: 'auto', csv });
+            seconds += r.seconds;
+            this.deps.log.info(
+              `[evaluate] estimate for ${m.name}: ` +
+                r.sizes.map((e) => `n=${e.size} ${e.msPerIteration.toFixed(1)} ms/iteration × ~${e.expectedIterations} × ${e.units} ≈ ${formatDuration(e.seconds)}`).join(', '),
+            );
+          }
+          return seconds;
+        },
+      );
+    } catch (e) {
+      this.deps.log.warn(`[evaluate] no estimate: ${errorMessage(e)}`);
+      return undefined;
+    }
   }
 
   dispose(): void {
@@ -324,6 +405,21 @@ async function pickSizes(problem: ProblemId): Promise<number[] | undefined> {
   const items = d.sizes.map((n) => ({ label: problem === 'mazes' ? `${n}${unit}${n}` : `${n}${unit}`, picked: d.picked.includes(n), size: n }));
   const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Evaluate Extrapolation (3/4): test sizes' });
   return chosen?.map((c) => c.size);
+}
+
+/** Step 4: auto (default, with the estimate) or a fixed budget. */
+async function pickIterations(estimatedSeconds: number | undefined, suggested: number, trained: number): Promise<number | 'auto' | undefined> {
+  const auto = {
+    label: 'Auto: think until each answer settles',
+    description: estimatedSeconds !== undefined ? `about ${formatDuration(estimatedSeconds)}` : undefined,
+    detail: 'Halts each puzzle once its answer is stable and confident (or its picture settled); at most the maze\'s pixels, the string\'s bits, clamped to 1,000–50,000 iterations.',
+    value: 'auto' as const,
+  };
+  const fixed = { label: 'A fixed number of iterations…', description: `e.g. ${suggested}`, detail: `The models trained with up to ${trained}.`, value: 'fixed' as const };
+  const item = await vscode.window.showQuickPick([auto, fixed], { title: 'Evaluate Extrapolation (4/4): how long to think' });
+  if (!item) return undefined;
+  if (item.value === 'auto') return 'auto';
+  return pickMaxIterations(suggested, trained);
 }
 
 async function pickMaxIterations(suggested: number, trained: number): Promise<number | undefined> {

@@ -6,7 +6,8 @@ import { annotateCheckpoint, loadModel } from '../checkpoint';
 import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
 import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
 import { datasets } from '../data/datasets';
-import { solveBatch } from './predict';
+import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from '../eval/thinkingPath';
+import { evaluateHalting } from '../eval/haltingEval';
 import type { Output } from './output';
 
 export interface EvalCliOptions {
@@ -23,6 +24,8 @@ export interface EvalCliOptions {
   batchSize?: number;
   /** write the curve (every iteration up to the largest asked) into the checkpoint's model.json */
   record?: boolean;
+  /** mazes: ThinkingPathOptions.thinking (default 'auto', as the editor) */
+  thinking?: 'auto' | 'dense' | 'tiles';
 }
 
 export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
@@ -43,6 +46,7 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
       return;
     }
     const bar = out.progress(o.count, 'eval');
+    const path = new ThinkingPath(model, { thinking: o.thinking, tileMinPixels: EVAL_TILE_MIN_PIXELS, log: (line) => out.info(line) });
     const last = Math.max(...o.iterations);
     // --record stores the whole curve (iteration 1…last); the printed result keeps to the iterations asked for.
     const recorded = o.record ? Array.from({ length: last }, (_, i) => i + 1) : o.iterations;
@@ -53,8 +57,9 @@ export async function runEval(out: Output, o: EvalCliOptions): Promise<void> {
       total: o.count,
       iterations: recorded,
       batchSize: o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE,
+      path,
       onProgress: (p) => bar.update(p.done),
-    });
+    }).finally(() => path.dispose());
     bar.stop();
     if (o.record) {
       if (loaded.origin === 'pth') throw new Error('eval --record: the model is a .pth file; convert it to a checkpoint first');
@@ -90,35 +95,44 @@ async function evalHalting(
   base: object,
 ): Promise<void> {
   const bar = out.progress(o.count, 'eval (auto)');
-  const batchSize = o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE;
-  let total = 0;
+  const path = new ThinkingPath(model, { thinking: o.thinking, tileMinPixels: EVAL_TILE_MIN_PIXELS, log: (line) => out.info(line) });
+  const t0 = performance.now();
+  let done = 0;
   let correct = 0;
-  const halted: number[] = [];
-  let pending: unknown[] = [];
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const solved = await solveBatch(model, problem, pending, 'auto');
-    pending.forEach((p, i) => {
-      if (problem.isCorrect(p, solved[i].class1)) correct++;
-      halted.push(solved[i].iterations);
+  try {
+    const r = await evaluateHalting({
+      path,
+      problem,
+      puzzles,
+      batchSize: o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE,
+      onPuzzle: (p) => {
+        done++;
+        if (p.correct) correct++;
+        // One line per puzzle as soon as it halts; the summary line follows at the end.
+        if (out.json) out.record({ puzzle: p.index, iterations: p.iterations, halted: p.halted, correct: p.correct, ms: Math.round(p.ms) });
+        bar.update(done, { accuracy: `${((100 * correct) / done).toFixed(1)}%` });
+      },
     });
-    total += pending.length;
-    pending = [];
-    bar.update(total);
-  };
-  for await (const p of puzzles) {
-    pending.push(p);
-    if (pending.length === batchSize) await flush();
+    bar.stop();
+    const halted = r.outcomes.map((p) => p.iterations);
+    const sorted = halted.slice().sort((a, b) => a - b);
+    const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+    const ms = r.outcomes.map((p) => p.ms).sort((a, b) => a - b);
+    const medianMs = ms.length ? Math.round(ms[Math.floor(ms.length / 2)]) : 0;
+    const seconds = (performance.now() - t0) / 1000;
+    out.record(
+      {
+        ...base, evaluated: r.total, iterations: 'auto', accuracy: r.total ? r.correct / r.total : NaN, haltedAt: halted,
+        medianHaltIteration: median, medianMs, seconds: Math.round(seconds * 10) / 10, engines: r.engines,
+      },
+      `${problem.id}: ${r.total} puzzles, accuracy at halting ${(100 * (r.correct / Math.max(1, r.total))).toFixed(1)}%, ` +
+        `halting iteration median ${median}, max ${sorted[sorted.length - 1] ?? 0}; ${seconds.toFixed(1)} s in all, ` +
+        `median ${(medianMs / 1000).toFixed(2)} s per puzzle (${r.engines.join('; ')})`,
+    );
+  } finally {
+    bar.stop();
+    path.dispose();
   }
-  await flush();
-  bar.stop();
-  const sorted = halted.slice().sort((a, b) => a - b);
-  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
-  out.record(
-    { ...base, evaluated: total, iterations: 'auto', accuracy: total ? correct / total : NaN, haltedAt: halted, medianHaltIteration: median },
-    `${problem.id}: ${total} puzzles, accuracy at halting ${(100 * (correct / Math.max(1, total))).toFixed(1)}%, ` +
-      `halting iteration median ${median}, max ${sorted[sorted.length - 1] ?? 0}`,
-  );
 }
 
 /**

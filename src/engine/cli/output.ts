@@ -48,17 +48,19 @@ export function createOutput(json: boolean): Output {
         };
       }
       const bar = new SingleBar(
-        { format: `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted} {extra}`, stream: process.stderr, hideCursor: true },
+        { format: `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted} {extra}`, stream: process.stderr, hideCursor: true, etaBuffer: 50, etaAsynchronousUpdate: true, fps: 2 },
         Presets.shades_classic,
       );
       bar.start(total, 0, { extra: '' });
+      let stopped = false;
       return {
         update(done, payload) {
           const extra = payload ? Object.entries(payload).map(([k, v]) => `${k}=${v}`).join(' ') : '';
           bar.update(done, { extra });
         },
         stop() {
-          bar.stop();
+          if (!stopped) bar.stop();
+          stopped = true;
         },
       };
     },

@@ -1,6 +1,8 @@
 /**
  * `deep-thinking predict`: solve puzzles from files. One JSON line per puzzle with --json:
- *   mazes:       {"file", "iterations", "solution": ["0110…", …]}   (R×C rows of the file's grid; 1 = path, S and G included)
+ *   mazes:       {"file", "iterations", "halted" (auto only), "correct" (BFS oracle), "ms", "engine", "solution": ["0110…", …]}
+ *                (R×C rows of the file's grid; 1 = path, S and G included). Mazes think on the editor's path
+ *                (ThinkingPath: tiles or the bfloat16 warm start for big ones) and halt by its rule (AutoHalting).
  *   prefix sums: {"input", "iterations", "prediction"}
  *   chess:       {"puzzleId", "iterations", "move"}
  */
@@ -10,6 +12,7 @@ import { loadModel } from '../checkpoint';
 import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
 import { thinkUntilHalted } from '../eval/halting';
+import { thinkPuzzle, ThinkingPath } from '../eval/thinkingPath';
 import { readPuzzles } from '../data/chess';
 import { printable } from '../data/csv';
 import { MAZE_LIMITS, MazeFormatError, parseMazeDocument } from '../../shared/mazeFormat';
@@ -26,6 +29,8 @@ export interface PredictOptions {
   mazes: string[];
   prefixSums?: string;
   chess?: string;
+  /** mazes: ThinkingPathOptions.thinking (default 'auto', as the editor) */
+  thinking?: 'auto' | 'dense' | 'tiles';
 }
 
 export interface Solved {
@@ -86,21 +91,37 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
     if (o.mazes.length > 0) {
       checkModelFitsProblem(model.arch, mazeProblem, o.model);
       const unsolvable: string[] = [];
-      for (const file of o.mazes) {
-        const text = await readTextFile(file, MAZE_LIMITS.chars * 4, `.maze files are limited to ${MAZE_LIMITS.chars.toLocaleString('en-US')} characters`);
-        const doc = parseMazeDocument(text);
-        if (!doc.grid) throw new MazeFormatError(file, doc.diagnostics);
-        const grid = doc.grid;
-        if (solveMaze(grid) === null) {
-          // The net would still paint some path; the honest answer is that there is none.
-          unsolvable.push(file);
-          out.record({ file, iterations: 0, solution: null, error: 'no solution: the goal is not reachable from the start' }, `${file}: no solution: walls cut every path from S to G`);
-          continue;
+      // The editor's path: tiles (or the bfloat16 warm start) for big mazes, dense tensors for small ones.
+      const path = new ThinkingPath(model, { thinking: o.thinking, log: (line) => out.info(line) });
+      try {
+        for (const file of o.mazes) {
+          const text = await readTextFile(file, MAZE_LIMITS.chars * 4, `.maze files are limited to ${MAZE_LIMITS.chars.toLocaleString('en-US')} characters`);
+          const doc = parseMazeDocument(text);
+          if (!doc.grid) throw new MazeFormatError(file, doc.diagnostics);
+          const grid = doc.grid;
+          if (solveMaze(grid) === null) {
+            // The net would still paint some path; the honest answer is that there is none.
+            unsolvable.push(file);
+            out.record({ file, iterations: 0, solution: null, error: 'no solution: the goal is not reachable from the start' }, `${file}: no solution: walls cut every path from S to G`);
+            continue;
+          }
+          const enc = mazeProblem.encode(grid);
+          if (!(await path.usesTiles(enc.spatial))) checkDenseFits(file, enc.spatial, model.arch.width, [grid.rows, grid.cols]);
+          const r = await thinkPuzzle(
+            path,
+            { data: enc.data, spatial: enc.spatial, inChannels: mazeProblem.inChannels, mask: mazeProblem.lossMask(grid), isMaze: true },
+            o.iterations,
+          );
+          const solution = mazeProblem.decode(grid, r.class1);
+          const correct = mazeProblem.isCorrect(grid, r.class1);
+          const ms = Math.round(r.ms);
+          out.record(
+            { file, iterations: r.iterations, ...(o.iterations === 'auto' ? { halted: r.haltedAt !== undefined } : {}), correct, ms, engine: r.engine, solution },
+            `${file} (${r.iterations} iterations, ${(ms / 1000).toFixed(1)} s, ${correct ? 'correct' : 'not the shortest path'}; ${r.engine}):\n${solution.join('\n')}`,
+          );
         }
-        checkDenseFits(file, mazeProblem.encode(grid).spatial, model.arch.width, [grid.rows, grid.cols]);
-        const [r] = await solveBatch(model, mazeProblem, [grid], o.iterations);
-        const solution = mazeProblem.decode(grid, r.class1);
-        out.record({ file, iterations: r.iterations, solution }, `${file} (${r.iterations} iterations):\n${solution.join('\n')}`);
+      } finally {
+        path.dispose();
       }
       if (unsolvable.length > 0) throw new Error(`${unsolvable.join(', ')}: no solution (goal not reachable)`);
     } else if (o.prefixSums) {

@@ -23,6 +23,7 @@ import { deriveSeed } from '../../shared/rng';
 import { datasets } from '../data/datasets';
 import { isCancelled, Yielder, type CancellationLike } from './cancellation';
 import { class1Tensor, meanConfidenceTensor } from './halting';
+import { thinkPuzzle, type ThinkingPath } from './thinkingPath';
 
 export const DEFAULT_EVAL_BATCH_SIZE = 32;
 
@@ -42,6 +43,12 @@ export interface AccuracyOptions<P> {
   /** minimum ms between two in-batch progress reports (default 500); a report always follows each batch */
   progressEveryMs?: number;
   token?: CancellationLike;
+  /**
+   * The engine's thinking path (thinkingPath.ts): batches of mazes that it sends to tiles think puzzle by puzzle
+   * there, read at the recorded iterations only; max-confidence selection then picks among the recorded iterations.
+   * Without it (or for everything else) a batch thinks densely on tfjs tensors.
+   */
+  path?: ThinkingPath;
 }
 
 export interface AccuracyResult {
@@ -156,6 +163,20 @@ export async function accuracyPerIteration<P>(opts: AccuracyOptions<P>): Promise
       break;
     }
     const n = batch.n;
+    if (opts.path && problem.id === 'mazes' && (await opts.path.usesTiles(batch.spatial))) {
+      const r = await tileBatchCurve(opts.path, problem, batch, iterations, token);
+      if (r.cancelled) {
+        cancelled = true;
+        break;
+      }
+      for (let k = 0; k < correct.length; k++) correct[k] += r.correctAt[k];
+      mcCorrect += r.mcCorrect;
+      mcIterSum += r.mcIterSum;
+      total += n;
+      lastProgress = performance.now();
+      opts.onProgress?.({ done: total, total: opts.total, maxIteration, partial: summarise(iterations, correct, total, mcCorrect, mcIterSum, false) });
+      continue;
+    }
     const { x, mask } = batchTensors(batch);
     const batchCorrectAt = new Array<number>(iterations.length).fill(0);
     // Running max-confidence state on the device: [N] confidence, [N] iteration, [N,...] class1.
@@ -226,6 +247,57 @@ export async function accuracyPerIteration<P>(opts: AccuracyOptions<P>): Promise
     });
   }
   return summarise(iterations, correct, total, mcCorrect, mcIterSum, cancelled);
+}
+
+/** Mean over counted positions of max softmax prob = sigmoid(|class1|), on the host (see meanConfidenceTensor). */
+function meanConfidence(class1: ArrayLike<number>, mask: ArrayLike<number> | undefined): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < class1.length; i++) {
+    if (mask && !mask[i]) continue;
+    sum += 1 / (1 + Math.exp(-Math.abs(class1[i])));
+    count++;
+  }
+  return count ? sum / count : 1;
+}
+
+/** One batch of big mazes, puzzle by puzzle on the thinking path, read at the recorded iterations. */
+async function tileBatchCurve<P>(
+  path: ThinkingPath,
+  problem: Problem<P, unknown>,
+  batch: Batch & { puzzles: P[] },
+  iterations: number[],
+  token: CancellationLike | undefined,
+): Promise<{ correctAt: number[]; mcCorrect: number; mcIterSum: number; cancelled: boolean }> {
+  const positions = batch.spatial.reduce((a, b) => a * b, 1);
+  const correctAt = new Array<number>(iterations.length).fill(0);
+  const index = new Map(iterations.map((it, k) => [it, k]));
+  let mcCorrect = 0;
+  let mcIterSum = 0;
+  for (let i = 0; i < batch.n; i++) {
+    const p = batch.puzzles[i];
+    const mask = batch.mask?.subarray(i * positions, (i + 1) * positions);
+    let best = { conf: -1, iteration: 0, correct: false };
+    const r = await thinkPuzzle(
+      path,
+      { data: batch.input.subarray(i * positions * batch.channels, (i + 1) * positions * batch.channels), spatial: batch.spatial, inChannels: batch.channels, mask, isMaze: true },
+      iterations[iterations.length - 1],
+      {
+        token,
+        record: iterations,
+        onRecord: (it, c1) => {
+          const ok = problem.isCorrect(p, c1);
+          if (ok) correctAt[index.get(it)!]++;
+          const conf = meanConfidence(c1, mask);
+          if (conf > best.conf) best = { conf, iteration: it, correct: ok };
+        },
+      },
+    );
+    if (r.cancelled) return { correctAt, mcCorrect, mcIterSum, cancelled: true };
+    if (best.correct) mcCorrect++;
+    mcIterSum += best.iteration;
+  }
+  return { correctAt, mcCorrect, mcIterSum, cancelled: false };
 }
 
 /** The protocol's curve for one size. */

@@ -24,6 +24,6 @@ export function checkDenseFits(what: string, spatial: number[], width: number, u
   throw new RangeError(
     `${what}: ${size} is too big to think about densely with a width-${width} net: the limit is ` +
       `${DENSE_PIXEL_CHANNELS.toLocaleString('en-US')} pixel-channels (about ${side}×${side} units at width ${width}); ` +
-      `open it in the maze editor, whose tile thinker takes mazes up to ${MAZE_LIMITS.side}×${MAZE_LIMITS.side} units`,
+      `the sparse tile thinker (onnxruntime-node, or a native backend) takes mazes up to ${MAZE_LIMITS.side}×${MAZE_LIMITS.side} units`,
   );
 }

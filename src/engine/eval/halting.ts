@@ -10,7 +10,9 @@
  * - pure decision: `nextStableFor`, `shouldHalt`, `HaltingTracker` (plain numbers; unit-tested exactly);
  * - `HaltingMonitor`: feeds the tracker from logits, comparing predictions on the device so only 2 numbers per
  *   puzzle are downloaded per check, whatever the image size;
- * - `thinkUntilHalted`: the batch driver (stops when every puzzle has halted, records each one's iteration).
+ * - `thinkUntilHalted`: the batch driver (stops when every puzzle has halted, records each one's iteration; for
+ *   mazes it adds the settled-picture rule per puzzle, so a dense batch halts each maze as thinkingPath.ts's
+ *   AutoHalting halts a single one).
  *
  * Check interval: comparing predictions every iteration costs a few elementwise ops plus a device→host sync. That
  * is negligible next to the recurrent block for small inputs, but a sync per iteration stalls a GPU pipeline on big
@@ -148,6 +150,14 @@ export class HaltingTracker {
     return halted;
   }
 
+  /** Halt puzzle i at `iteration` by another rule (the settled picture); no-op when it has halted already. */
+  haltNow(i: number, iteration: number): boolean {
+    if (this.haltedAt[i] !== null) return false;
+    this.haltedAt[i] = iteration;
+    this.remaining--;
+    return true;
+  }
+
   stable(i: number): number {
     return this.stableFor[i];
   }
@@ -265,6 +275,30 @@ export class HaltingMonitor {
     }
   }
 
+  /**
+   * Halt these puzzles at `iteration` by another rule. Call right after observe() at that iteration, so their
+   * frozen scores are that iteration's.
+   */
+  haltExternally(indices: number[], iteration: number): number[] {
+    const newly = indices.filter((i) => this.tracker.haltNow(i, iteration));
+    if (newly.length > 0 && this.keepHaltedClass1) {
+      this.halted?.dispose();
+      this.halted = tf.tensor1d(this.tracker.haltedAt.map((h) => (h !== null ? 1 : 0)), 'bool');
+    }
+    return newly;
+  }
+
+  /** Puzzle i's frozen class1 scores [positions] on the host (see haltedClass1). */
+  async haltedClass1Of(i: number): Promise<Float32Array> {
+    const f = this.frozen!;
+    const one = tf.slice(f, [i, ...new Array<number>(f.rank - 1).fill(0)], [1, ...f.shape.slice(1)]);
+    try {
+      return (await one.data()) as Float32Array;
+    } finally {
+      one.dispose();
+    }
+  }
+
   /** [N,...] class1 at each puzzle's halting check (last check for the others); undefined before any check or
    * when not kept. Owned by the monitor. */
   get haltedClass1(): tf.Tensor | undefined {
@@ -300,6 +334,16 @@ export interface ThinkUntilHaltedOptions {
   token?: CancellationLike;
   /** called with every step (tensors valid only during the call) */
   onIteration?: (step: ThinkStep) => void;
+  /**
+   * Mazes: also halt a puzzle once its class map has settled (SettledRule, checked every SETTLED_PATIENCE
+   * iterations), as a single puzzle halts in the solve session and the tile path (thinkingPath.ts).
+   */
+  settled?: boolean;
+  /** called as soon as puzzles halt, with each one's class1 scores [positions] at its halting iteration */
+  onHalted?: (i: number, iteration: number, class1: Float32Array) => void;
+  /** iterations (ascending) at which `onRecord` receives all N puzzles' class1 scores [N × positions] */
+  record?: readonly number[];
+  onRecord?: (iteration: number, class1: Float32Array) => void;
 }
 
 /**
@@ -312,6 +356,8 @@ export async function thinkUntilHalted(model: DTNet, x: tf.Tensor, options: Thin
   const opts = resolveHaltingOptions(options.halting, positions);
   const start = options.startIteration ?? 0;
   const monitor = new HaltingMonitor(n, opts, options.mask, true);
+  const rules = options.settled ? Array.from({ length: n }, () => new SettledRule(Math.floor(SETTLED_FLICKER * positions))) : undefined;
+  const record = new Set(options.record ?? []);
   const yielder = new Yielder();
   let last = start;
   let cancelled = false;
@@ -322,10 +368,26 @@ export async function thinkUntilHalted(model: DTNet, x: tf.Tensor, options: Thin
       options.onIteration?.(step);
       const rel = step.iteration - start;
       const cancelNow = isCancelled(options.token);
+      const settleNow = rules !== undefined && rel % SETTLED_PATIENCE === 0;
+      const recordNow = options.onRecord !== undefined && record.has(step.iteration);
       // The last iteration (cap, or the one where we are cancelled) is always checked, so every puzzle's
       // scores are current at the end.
-      if (monitor.isCheckStep(rel) || rel === cap || cancelNow) {
-        await monitor.observe(step.iteration, step.logits);
+      if (monitor.isCheckStep(rel) || rel === cap || cancelNow || settleNow || recordNow) {
+        const newly = await monitor.observe(step.iteration, step.logits);
+        if (settleNow || recordNow) {
+          const c1 = class1Tensor(step.logits);
+          const all = (await c1.data()) as Float32Array;
+          c1.dispose();
+          if (recordNow) options.onRecord!(step.iteration, all);
+          if (settleNow) {
+            const calm: number[] = [];
+            for (let i = 0; i < n; i++) {
+              if (monitor.tracker.haltedAt[i] === null && rules![i].offer(all.subarray(i * positions, (i + 1) * positions))) calm.push(i);
+            }
+            newly.push(...monitor.haltExternally(calm, step.iteration));
+          }
+        }
+        if (options.onHalted) for (const i of newly) options.onHalted(i, step.iteration, await monitor.haltedClass1Of(i));
         if (monitor.tracker.allHalted) break;
       }
       if (cancelNow) {

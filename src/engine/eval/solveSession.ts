@@ -16,8 +16,6 @@
 import { Chess } from 'chess.js';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
-import { resolvePrecision, type PrecisionChoice } from '../infer/precision';
-import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
 import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult, ThoughtParams, ThoughtResult } from '../../shared/protocol/engine';
 import { channelPicture, pcaPicture, unitFeatures } from './thoughtView';
 import type { AnyProblem, ProblemId } from '../../shared/problems/problem';
@@ -40,12 +38,10 @@ import {
   probsFromClass1,
   WATCH_EVERY_ITERATION_MAX_PIXELS,
 } from './frames';
-import { class1Tensor, HaltingMonitor, resolveHaltingOptions, SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule, type HaltingOptions } from './halting';
+import { class1Tensor, type HaltingOptions } from './halting';
 import { mazeRegionMask, perturbRegion, perturbThought } from './interventions';
-import { TensorThinking, TileThinking, type Thinking, type ThinkingInput, type TileThinkingOptions } from './thinking';
-import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
-import type { TileKernels } from '../infer/tileKernels';
-import { checkDenseFits } from './denseLimit';
+import type { Thinking, ThinkingInput } from './thinking';
+import { AutoHalting, ThinkingPath, type ThinkingPathOptions } from './thinkingPath';
 
 // ---- inputs --------------------------------------------------------------------------------------------------
 
@@ -192,7 +188,8 @@ export function buildFrame(sessionId: string, iteration: number, input: LoadedIn
 
 export type FrameSink = (frame: SolveFrame) => void;
 
-export interface SolveSessionOptions {
+/** How the session thinks (dense, tiles, bfloat16 warm start): the engine's one path, see ThinkingPath. */
+export interface SolveSessionOptions extends ThinkingPathOptions {
   /** dispose the model with the session (default false: the server may share models between sessions) */
   ownsModel?: boolean;
   /** seed of the perturbation stream (each perturbation draws deriveSeed(seed, k)) */
@@ -203,40 +200,10 @@ export interface SolveSessionOptions {
   frameBudget?: number;
   /** clock for the frame throttle (tests) */
   now?: () => number;
-  /**
-   * How a maze thinks (issue #4). 'auto' (default): on the sparse tile thinker when the image has at least
-   * `tileMinPixels` pixels and a fast engine for tiles exists (pickKernels measures: onnxruntime-node, or tfjs on a
-   * native backend), else on tfjs tensors. 'dense': always tfjs tensors. 'tiles': always tiles, on the fastest
-   * kernels (tfjs-wasm included). Only 2-D nets with tied weights can use tiles; everything else is dense.
-   */
-  thinking?: 'auto' | 'dense' | 'tiles';
-  /**
-   * Smallest image (pixels) that 'auto' sends to the tile thinker. Default: 64×64 on wasm/cpu (dense wasm is 4×
-   * slower than tiles on ORT at 124×124 px); 256×256 on a native backend, whose dense convolutions win while most of
-   * the image is busy (124×124 px: 14.5 ms/iteration dense vs ~19 tiles) and lose on big mazes (408×408: ~124 vs 85).
-   */
-  tileMinPixels?: number;
-  /** tile size and tolerances of the tile thinker (defaults as `bench solve`: 16 px, 0.1; see DEFAULT_TILE_TOLERANCE) */
-  tiles?: TileThinkingOptions;
-  /**
-   * 'auto' (default): in 'auto' thinking on a native libtorch backend, a maze big enough for tiles starts dense with
-   * bfloat16 convolutions where the CPU has them and hands over to float32 tiles once the front thins
-   * (WarmStartThinking); 'bfloat16': the same, but an error where bfloat16 is unavailable; 'float32': never bfloat16.
-   */
-  precision?: PrecisionChoice;
-  /** which kernels run the tiles (default 'auto': pickKernels measures) */
-  tileEngine?: ThinkEngine;
-  /** when the bfloat16 start hands over to the tiles (see WarmStartOptions) */
-  warmStart?: WarmStartOptions;
-  /** one line per engine decision (which kernels, why) */
-  log?: (line: string) => void;
 }
 
 export const DEFAULT_FRAME_BUDGET = 0.1;
-export const DEFAULT_TILE_MIN_PIXELS = 64 * 64;
-export const DEFAULT_NATIVE_TILE_MIN_PIXELS = 256 * 256;
-/** tfjs backends whose convolutions are native code (see tileMinPixels) */
-const NATIVE_BACKENDS = new Set(['torch', 'tensorflow']);
+export { DEFAULT_TILE_MIN_PIXELS, DEFAULT_NATIVE_TILE_MIN_PIXELS } from './thinkingPath';
 
 interface RunOptions {
   iterations: number | 'auto';
@@ -251,8 +218,8 @@ export class SolveSession {
   private maskTensor: tf.Tensor | undefined;
   /** the hidden state and its engine (tensors or tiles) */
   private state: Thinking | undefined;
-  /** tile kernels for this session's model, chosen on the first maze that could use them (undefined: none) */
-  private kernels: Promise<TileKernels | undefined> | undefined;
+  /** how states are built (dense, tiles, warm start); picks the tile kernels on the first maze that could use them */
+  private readonly path: ThinkingPath;
   private iterationCount = 0;
   private perturbations = 0;
   private generation = 0;
@@ -263,6 +230,7 @@ export class SolveSession {
   constructor(readonly id: string, model: DTNet, private readonly options: SolveSessionOptions = {}) {
     this.model = model;
     this.ownsModel = options.ownsModel ?? false;
+    this.path = new ThinkingPath(model, { ...options, label: options.label ?? `solve session ${id}` });
   }
 
   /** Iterations thought since the last solve() (interventions continue the count). */
@@ -402,8 +370,7 @@ export class SolveSession {
     this.state?.dispose();
     this.maskTensor = this.state = undefined;
     this.input = undefined;
-    void this.kernels?.then((k) => k?.dispose());
-    this.kernels = undefined;
+    this.path.dispose();
     if (this.ownsModel) this.model.dispose();
   }
 
@@ -418,65 +385,10 @@ export class SolveSession {
     this.state = next;
   }
 
-  /**
-   * A state for `input`, projected or continuing from `thought` (owned from here on), at the current iteration:
-   * on tiles when the options and this machine make that worthwhile, else on tensors.
-   */
-  private async newState(input: LoadedInput, thought?: tf.Tensor): Promise<Thinking> {
+  /** A state for `input`, projected or continuing from `thought` (owned from here on), at the current iteration. */
+  private newState(input: LoadedInput, thought?: tf.Tensor): Promise<Thinking> {
     const tin: ThinkingInput = { data: input.data, spatial: input.spatial, inChannels: input.problem.inChannels };
-    const mode = this.options.thinking ?? 'auto';
-    // Resolved for every state, so an explicit 'bfloat16' that this machine cannot do fails with the reason.
-    const precision = resolvePrecision(this.options.precision ?? 'auto');
-    const pixels = input.spatial.reduce((a, b) => a * b, 1);
-    const tileable = mode !== 'dense' && input.spatial.length === 2 && this.model.arch.dims === 2 && this.model.depth === Infinity;
-    const native = NATIVE_BACKENDS.has(tf.getBackend());
-    const minPixels = this.options.tileMinPixels ?? (native ? DEFAULT_NATIVE_TILE_MIN_PIXELS : DEFAULT_TILE_MIN_PIXELS);
-    const wanted = tileable && (mode === 'tiles' || pixels >= minPixels);
-    const kernels = wanted ? await this.tileKernels(mode) : undefined;
-    if (!kernels) {
-      if (input.spatial.length === 2) {
-        try {
-          checkDenseFits('maze', input.spatial, this.model.arch.width, [input.gridRows, input.gridCols]);
-        } catch (e) {
-          thought?.dispose();
-          throw e;
-        }
-      }
-      return new TensorThinking(this.model, tin, this.iterationCount, thought);
-    }
-    const tiles = (t: tf.Tensor | undefined, iteration: number) => {
-      try {
-        return new TileThinking(this.model, kernels, tin, iteration, this.options.tiles, t);
-      } finally {
-        t?.dispose();
-      }
-    };
-    if (mode === 'auto' && native && precision === 'bfloat16') {
-      return new WarmStartThinking(this.model, tin, this.iterationCount, tiles, this.options.warmStart, thought);
-    }
-    return tiles(thought, this.iterationCount);
-  }
-
-  /** The session's tile kernels, picked once: undefined when 'auto' finds nothing worth tiling with. */
-  private tileKernels(mode: 'auto' | 'tiles'): Promise<TileKernels | undefined> {
-    this.kernels ??= (async () => {
-      const log = this.options.log ?? (() => undefined);
-      try {
-        const { kernels } = await pickKernels(this.model, { engine: this.options.tileEngine ?? 'auto', log });
-        // tfjs-wasm costs the same per pixel through tiles as densely (51 ms for 8×42×42 px, 53 for 124×124), and
-        // tiles add halos: on wasm, only onnxruntime-node makes tiles worth it.
-        if (mode === 'auto' && !kernels.name.startsWith('onnxruntime') && !NATIVE_BACKENDS.has(tf.getBackend())) {
-          kernels.dispose();
-          log(`solve session ${this.id}: thinking on tfjs tensors (no engine faster than tfjs for tiles)`);
-          return undefined;
-        }
-        return kernels;
-      } catch (e) {
-        log(`solve session ${this.id}: tile kernels unavailable, thinking on tfjs tensors: ${(e as Error).message}`);
-        return undefined;
-      }
-    })();
-    return this.kernels;
+    return this.path.create(tin, this.iterationCount, thought);
   }
 
   /**
@@ -511,14 +423,10 @@ export class SolveSession {
     const room = this.model.depth - start;
 
     let cap: number;
-    let monitor: HaltingMonitor | undefined;
-    // Mazes also halt once the picture has settled (see SettledRule): big ones may never pass the confidence rule.
-    let settled: SettledRule | undefined;
+    let auto: AutoHalting | undefined;
     if (opts.iterations === 'auto') {
-      const h = resolveHaltingOptions(this.options.halting, positions);
-      cap = Math.min(h.maxIterations, room);
-      monitor = new HaltingMonitor(1, h, this.maskTensor, false);
-      if (input.problemId === 'mazes') settled = new SettledRule(Math.floor(SETTLED_FLICKER * positions));
+      auto = new AutoHalting(positions, input.problemId === 'mazes', this.options.halting, this.maskTensor, room);
+      cap = auto.cap;
     } else {
       cap = opts.iterations;
       if (!Number.isInteger(cap) || cap < 0) throw new RangeError(`iterations must be a non-negative integer or 'auto', got ${cap}`);
@@ -552,22 +460,22 @@ export class SolveSession {
         }
         const st = await this.state!.step();
         this.iterationCount++;
-        const check = monitor !== undefined && monitor.isCheckStep(step);
-        const settleCheck = settled !== undefined && step % SETTLED_PATIENCE === 0;
+        const check = auto?.isCheck(step) ?? false;
+        const settleCheck = auto?.isSettleCheck(step) ?? false;
         // The tile thinker at its fixed point / 2-cycle: nothing left to compute, so 'auto' stops here.
-        if (monitor && st.settled) haltedAt = this.iterationCount;
+        if (auto && st.settled) haltedAt = this.iterationCount;
         const clockDue = step === cap || throttle.due();
         const frameDue = clockDue || watchEvery;
         if (check || settleCheck || frameDue || haltedAt !== undefined) {
           const since = clock();
           const logits = await this.state!.logits();
           try {
-            if (check && (await monitor!.observe(this.iterationCount, logits)).length > 0) haltedAt ??= this.iterationCount;
+            if (check && (await auto!.observe(this.iterationCount, logits))) haltedAt ??= this.iterationCount;
             if (frameDue || settleCheck || haltedAt !== undefined) {
               const c1 = class1Tensor(logits);
               latest = { iteration: this.iterationCount, class1: (await c1.data()) as Float32Array };
               c1.dispose();
-              if (settleCheck && settled!.offer(latest.class1)) haltedAt ??= this.iterationCount;
+              if (settleCheck && auto!.offer(latest.class1)) haltedAt ??= this.iterationCount;
               if (frameDue || haltedAt !== undefined) send(this.iterationCount, latest.class1, since, !clockDue && haltedAt === undefined);
             }
           } finally {
@@ -589,7 +497,7 @@ export class SolveSession {
       // Always stream the last iteration, so the view ends on the state the result describes.
       if (lastSent !== this.iterationCount && !this.disposed) send(this.iterationCount, latest.class1, clock());
     } finally {
-      monitor?.dispose();
+      auto?.dispose();
     }
 
     const class1 = latest.class1;

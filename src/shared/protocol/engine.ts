@@ -103,8 +103,16 @@ export interface EvaluateParams {
   problem: ProblemId;
   /** maze sizes or prefix-sum lengths; for chess, ignored */
   sizes: number[];
-  /** iterations at which accuracy is recorded (1-based); the curve is computed in one streamed pass */
-  iterations: number[];
+  /**
+   * Iterations at which accuracy is recorded (1-based; the curve is computed in one streamed pass), or 'auto':
+   * every puzzle thinks until the engine's halting rule fires (the rule of `predict --iterations auto` and the
+   * editor), at most `maxIterations` (default: the pixels of a maze, the bits of a string, clamped to
+   * [1000, 50000]); the curve then shows, at each recorded iteration, the accuracy a budget of that many iterations
+   * gives (a halted puzzle keeps its answer), up to the last iteration any puzzle needed.
+   */
+  iterations: number[] | 'auto';
+  /** cap of 'auto' (see above) */
+  maxIterations?: number;
   count: number;
   seed?: number;
   csv?: string;
@@ -128,9 +136,41 @@ export interface EvaluateProgress {
   total: number;
   /** partial curve so the chart can draw as it goes */
   curve?: EvaluateCurve;
+  /** 'auto': puzzles answered correctly among the `done` ones (the accuracy so far) */
+  correct?: number;
 }
 export const EvaluateRequest = new RequestType<EvaluateParams, EvaluateResult, void>('deepThinking/evaluate');
 export const EvaluateProgressNotification = new NotificationType<EvaluateProgress>('deepThinking/evaluateProgress');
+
+/**
+ * How long an evaluation will take, before it starts: the engine times a few iterations of the first test puzzles
+ * on the path the evaluation would take (dense batch or tiles) and multiplies by the iterations it expects.
+ */
+export interface EvaluateEstimateParams {
+  model: string;
+  problem: ProblemId;
+  sizes: number[];
+  count: number;
+  iterations: number[] | 'auto';
+  seed?: number;
+  csv?: string;
+}
+export interface EvaluateEstimate {
+  size: number;
+  /** measured wall time of one iteration of one batch (or one puzzle on tiles) */
+  msPerIteration: number;
+  /** iterations each batch (or puzzle on tiles) is expected to think */
+  expectedIterations: number;
+  /** batches (or puzzles on tiles) of this size */
+  units: number;
+  seconds: number;
+}
+export interface EvaluateEstimateResult {
+  sizes: EvaluateEstimate[];
+  /** all sizes together */
+  seconds: number;
+}
+export const EvaluateEstimateRequest = new RequestType<EvaluateEstimateParams, EvaluateEstimateResult, void>('deepThinking/evaluateEstimate');
 
 // ---- solving (streamed iterations) --------------------------------------------------------------------------
 /** What the net is asked to solve; the problem codecs in src/shared/problems turn these into tensors. */

@@ -44,13 +44,13 @@ test('bad file: an empty prefix-sum file and a header-only chess CSV say so and 
   assert.match(r2.stderr, /header\.csv: no puzzles: the file has no rows after its header/);
 });
 
-test('bad file: a 1001×1001 open maze is refused by predict (dense) before thinking, naming the file', () => {
+test('bad file: a 1001×1001 open maze is refused by dense thinking before it starts, naming the file', () => {
   const n = 1001;
   const rows = Array.from({ length: n }, () => '.'.repeat(n));
   rows[0] = 'S' + rows[0].slice(1);
   rows[n - 1] = rows[n - 1].slice(0, -1) + 'G';
   const maze = write('open1001.maze', rows.join('\n'));
-  const r = cli('predict', '--model', 'mazes', maze);
+  const r = cli('predict', '--model', 'mazes', '--thinking', 'dense', maze);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /open1001\.maze: 1001×1001 units \(2004×2004 px\) is too big to think about densely with a width-32 net/);
 });

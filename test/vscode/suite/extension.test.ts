@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { describe, it, before } from 'mocha';
 import type { DeepThinkingApi } from '../../../src/extension/extension';
+import type { EvaluateSummary } from '../../../src/extension/sidebarView';
 import type { MazeEditorSession } from '../../../src/extension/mazeEditorProvider';
 import type { SolveSummary } from '../../../src/shared/protocol/webview/mazeEditor';
 import { parseMaze } from '../../../src/shared/mazeFormat';
@@ -249,6 +250,30 @@ describe('Deep Thinking Lab in VS Code', function () {
     assert.strictEqual(result.correct, same, 'the verdict is the oracle\'s');
     assert.ok(same, `the bundled model's path differs from BFS at ${JSON.stringify(result.wrongCells.slice(0, 10))}`);
     assert.ok(result.haltedAt !== undefined, `auto halted (${result.iterations} iterations)`);
+  });
+
+  it('Evaluate Extrapolation thinks with iterations auto by default, estimates first, and reaches the plateau', async function () {
+    const bundled = bundledMazeModel();
+    if (!bundled) return this.skip();
+    const summary = await vscode.commands.executeCommand<EvaluateSummary>('deepThinking.evaluate', {
+      problem: 'mazes',
+      models: [bundled.spec],
+      sizes: [9, 13],
+      count: 8,
+    });
+    assert.ok(summary, 'the command returned its summary');
+    assert.strictEqual(summary.iterations, 'auto');
+    assert.ok(summary.estimatedSeconds !== undefined && summary.estimatedSeconds > 0, `an estimate before the start (${summary.estimatedSeconds})`);
+    const [r] = summary.results;
+    assert.strictEqual(r.cancelled, false);
+    assert.deepStrictEqual(r.curves.map((c) => c.size), [9, 13]);
+    for (const c of r.curves) {
+      // Auto thinks past the old 90-iteration default when a maze needs it, and the curve ends on the plateau.
+      assert.ok(c.iterations.length > 1, `size ${c.size}: a curve`);
+      const final = c.accuracy[c.accuracy.length - 1];
+      assert.ok(final >= Math.max(...c.accuracy), `size ${c.size}: the curve ends at its best (${final})`);
+      assert.ok(final >= 0.75, `size ${c.size}: the bundled model solves most mazes (${final})`);
+    }
   });
 
   it('Train with a tiny config finishes and its checkpoint is listed', async () => {
