@@ -58,7 +58,7 @@ program
   .command('train')
   .description('train a model with the progressive loss and write a checkpoint directory')
   .addOption(new Option('--problem <p>', 'puzzle family').choices(['prefix-sums', 'mazes', 'chess']).makeOptionMandatory())
-  .addOption(new Option('--model <kind>', 'architecture').choices(['dt-recall', 'dt', 'feedforward']).default('dt-recall'))
+  .addOption(new Option('--model <kind>', 'architecture').choices(['dt-recall', 'dt', 'feedforward', 'dt-l']))
   .option('--width <w>', 'channels of the recurrent block', int('--width'))
   .option('--max-iters <n>', 'training iterations (the paper uses 30)', int('--max-iters'))
   .option('--alpha <a>', 'progressive loss weight α', num('--alpha'))

@@ -48,6 +48,7 @@ const MODEL_LABELS: Record<ModelKind, string> = {
   'dt-recall': 'DT-recall: recurrent, re-reads the input every iteration (the paper\'s best)',
   dt: 'DT: recurrent, sees the input only once',
   feedforward: 'Feed-forward: the same depth with untied weights (baseline)',
+  'dt-l': 'DT-L: DT-recall with a contractive (spectrally normalised) recurrence, Bear et al. 2024',
 };
 
 /** Run `fn`; an exception becomes an error message naming the command. Cancellation is silent. */

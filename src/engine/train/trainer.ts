@@ -20,14 +20,14 @@ import * as path from 'node:path';
 import { tf } from '../tf';
 import { createModel } from '../models/createModel';
 import type { DTNet } from '../models/dtNet';
-import type { Architecture, ModelKind } from '../../shared/architecture';
+import { MODEL_KINDS, type Architecture } from '../../shared/architecture';
 import { batchCorrect, encodeBatch, type Batch, type ProblemId } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
 import { collect, datasets } from '../data/datasets';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
 import { loadCheckpoint, loadModel, readCheckpointMeta, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
-import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
+import { PROGRESSIVE_SAMPLINGS, computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw, type ProgressiveSampling } from './progressiveLoss';
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';
 import { trainingDefaults, type DefaultsProfile, type TrainingDefaults } from './defaults';
@@ -118,6 +118,8 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
    * or a curriculum (small mazes first). The architecture must match, except its default iteration count.
    */
   initFrom?: string;
+  /** how the progressive loss draws n and k (default: the paper's, `independent`) */
+  sampling?: ProgressiveSampling;
 }
 
 export interface ResolvedTrainConfig extends TrainingDefaults {
@@ -131,6 +133,7 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   mazeLoops: number;
   evalBatchSize: number;
   initFrom: string | null;
+  sampling: ProgressiveSampling;
 }
 
 /** Fill defaults and check every field, naming the one that is wrong. */
@@ -169,6 +172,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     mazeLoops: c.mazeLoops ?? 0,
     evalBatchSize: c.evalBatchSize ?? 0,
     initFrom: c.initFrom ?? null,
+    sampling: c.sampling ?? 'independent',
   };
   const fail = (what: string): never => {
     throw new RangeError(`training config: ${what}`);
@@ -176,7 +180,8 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
   const posInt = (k: string, v: number) => (!Number.isInteger(v) || v < 1) && fail(`${k} must be a positive integer, got ${v}`);
   for (const k of ['width', 'maxIters', 'blocks', 'epochs', 'batchSize', 'size'] as const) posInt(k, r[k]);
   if (!Number.isInteger(r.trainSize) || r.trainSize < 2) fail(`trainSize must be an integer ≥ 2 (80/20 split), got ${r.trainSize}`);
-  if (!(['dt-recall', 'dt', 'feedforward'] as ModelKind[]).includes(r.model)) fail(`model must be dt-recall, dt or feedforward, got ${r.model}`);
+  if (!MODEL_KINDS.includes(r.model)) fail(`model must be one of ${MODEL_KINDS.join(', ')}, got ${r.model}`);
+  if (!PROGRESSIVE_SAMPLINGS.includes(r.sampling)) fail(`sampling must be ${PROGRESSIVE_SAMPLINGS.join(' or ')}, got ${String(r.sampling)}`);
   if (!(r.alpha >= 0 && r.alpha <= 1)) fail(`alpha must be in [0, 1], got ${r.alpha}`);
   if (!(['adam', 'sgd'] as OptimizerKind[]).includes(r.optimizer)) fail(`optimizer must be adam or sgd, got ${r.optimizer}`);
   if (!(r.lr > 0)) fail(`lr must be > 0, got ${r.lr}`);
@@ -232,6 +237,11 @@ export interface TrainProgressEvent {
   /** training samples per second over this epoch */
   throughput: number;
   lr: number;
+  /**
+   * estimated seconds left: the steps left at this run's mean seconds per step so far, plus one validation per
+   * epoch left at the last one's duration (undefined until a step has been timed)
+   */
+  etaSeconds?: number;
 }
 
 export interface EpochRecord {
@@ -244,6 +254,8 @@ export interface EpochRecord {
   lr: number;
   /** wall seconds of this epoch's training steps */
   seconds: number;
+  /** wall seconds of this epoch's validation */
+  validationSeconds?: number;
 }
 
 export interface TrainResult {
@@ -415,7 +427,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const arch = architectureOf(c);
   const schedule = scheduleOf(c);
 
-  // ---- data (regenerated from the seed on resume)
+  // ---- data (regenerated from the seed on resume). Generating 10,000 mazes takes tens of seconds on a busy
+  // core: say so, or the first step seems to hang.
+  const tData = performance.now();
+  log(`generating ${c.trainSize} ${problem.label.toLowerCase()} puzzles` + (c.valSize !== null ? ` and ${Math.ceil(c.trainSize / 5)} at size ${c.valSize}` : '') + '…');
   const all = await loadPuzzles(c, c.size, c.trainSize, deriveSeed(c.seed, SEED.data));
   const nTrain = Math.floor(0.8 * all.length);
   const trainSet = all.slice(0, nTrain);
@@ -424,7 +439,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   // As the paper's loader (drop_last=True): only full batches, so one odd small batch never takes a full step.
   const stepsPerEpoch = Math.max(1, Math.floor(trainSet.length / c.batchSize));
   const totalSteps = stepsPerEpoch * c.epochs;
-  log(`${problem.label}: ${trainSet.length} train / ${valSet.length} validation puzzles` + (extrapSet ? ` + ${extrapSet.length} at size ${c.valSize}` : ''));
+  log(
+    `${problem.label}: ${trainSet.length} train / ${valSet.length} validation puzzles` + (extrapSet ? ` + ${extrapSet.length} at size ${c.valSize}` : '') +
+      ` (${((performance.now() - tData) / 1000).toFixed(1)} s)`,
+  );
 
   // ---- model, optimizer and workers: released on every way out
   let model: DTNet;
@@ -514,6 +532,17 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       return mean(correct, puzzles.length);
     };
 
+    // ETA: seconds per step measured in this call (the first step is excluded: it includes warm-up and tracing).
+    let timedSteps = 0;
+    let timedSeconds = 0;
+    const eta = (): number | undefined => {
+      if (timedSteps === 0) return undefined;
+      const stepsLeft = totalSteps - st.globalStep;
+      const epochsLeft = c.epochs - st.epoch; // validations still to run, the current epoch's included
+      const lastVal = st.history[st.history.length - 1]?.validationSeconds ?? 0;
+      return stepsLeft * (timedSeconds / timedSteps) + epochsLeft * lastVal;
+    };
+
     while (st.epoch < c.epochs) {
       const order = new Rng(deriveSeed(deriveSeed(c.seed, SEED.shuffle), st.epoch)).shuffle(Array.from(trainSet.keys()));
       for (; st.stepInEpoch < stepsPerEpoch; st.stepInEpoch++) {
@@ -526,7 +555,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const puzzles = order.slice(st.stepInEpoch * c.batchSize, (st.stepInEpoch + 1) * c.batchSize).map((i) => trainSet[i]);
         const batch = encodeBatch(problem, puzzles);
         const lr = learningRate(schedule, st.epoch, st.globalStep);
-        const draw = drawNK(c.maxIters, new Rng(deriveSeed(deriveSeed(c.seed, SEED.draw), st.globalStep)));
+        const draw = drawNK(c.maxIters, new Rng(deriveSeed(deriveSeed(c.seed, SEED.draw), st.globalStep)), c.sampling);
         const r = await trainStep(model, batch, { optimizer, lr, alpha: c.alpha, maxIters: c.maxIters, draw, workers });
         if (!Number.isFinite(r.loss)) {
           throw new Error(`loss is ${r.loss} at epoch ${st.epoch + 1}, step ${st.globalStep + 1}; lower the learning rate or enable clipping`);
@@ -534,7 +563,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         st.epochLoss += r.loss;
         st.epochCorrect += batchCorrect(problem, puzzles, r.class1).filter(Boolean).length;
         st.epochSamples += puzzles.length;
-        st.epochSeconds += (performance.now() - ts) / 1000;
+        const stepSeconds = (performance.now() - ts) / 1000;
+        st.epochSeconds += stepSeconds;
+        if (st.stepInEpoch > 0 || st.epoch > 0 || saved) (timedSteps++, (timedSeconds += stepSeconds));
         st.globalStep++;
         const prev = st.history[st.history.length - 1];
         hooks.onProgress?.({
@@ -549,12 +580,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           extrapolationAccuracy: prev?.extrapolationAccuracy,
           throughput: mean(st.epochSamples, st.epochSeconds),
           lr,
+          etaSeconds: eta(),
         });
         await nextTick(); // let cancellation requests and progress notifications through
       }
 
       // ---- validation (a cancellation here leaves stepInEpoch = stepsPerEpoch: the resume validates first)
       const lr = learningRate(schedule, st.epoch, Math.max(0, st.globalStep - 1)); // the epoch's last step's
+      const tVal = performance.now();
       const valAccuracy = await validate(valSet, c.maxIters);
       const extrapolationAccuracy = extrapSet && valAccuracy !== undefined ? await validate(extrapSet, c.valIters!) : undefined;
       if (valAccuracy === undefined || (extrapSet && extrapolationAccuracy === undefined)) {
@@ -570,6 +603,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         ...(extrapolationAccuracy !== undefined ? { extrapolationAccuracy } : {}),
         lr,
         seconds: st.epochSeconds,
+        validationSeconds: (performance.now() - tVal) / 1000,
       };
       st.history.push(record);
       log(
@@ -600,6 +634,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         extrapolationAccuracy,
         throughput: mean(trainSet.length, record.seconds),
         lr,
+        etaSeconds: eta(),
       });
     }
     return result(false);
