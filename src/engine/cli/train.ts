@@ -133,10 +133,10 @@ export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
       log(`recipe ${recipe.name}: ${recipe.stages.length} stage(s), seeds ${seeds.join(', ')}`);
       const summary = await runSweep(recipe, seeds, { outDir: o.out, resume: o.resume, overrides, initFrom: o.init }, {
         token: abort.signal, log, onProgress,
-        onRunDone: (run, result) => {
+        onRunDone: async (run, result) => {
           bar?.stop();
           barKey = '';
-          if (result?.complete) void annotateCheckpoint(result.checkpointDir!, { command, hardware: hardware(result.threads), trainingSeconds: run.seconds });
+          if (result?.complete) await annotateCheckpoint(result.checkpointDir!, { command, hardware: hardware(result.threads), trainingSeconds: run.seconds });
           const acc = run.selectionAccuracy !== null ? `${(100 * run.selectionAccuracy).toFixed(1)}%` : '—';
           out.info(`seed ${run.seed}: ${run.status}, selection accuracy ${acc}, ${formatSeconds(run.seconds)}`);
         },

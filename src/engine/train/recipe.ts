@@ -10,55 +10,21 @@
  * Fields not given by any stage take the problem's CPU defaults (defaults.ts). A stage after the first starts from
  * the previous stage's best checkpoint unless it says `"initFromPrevious": false`.
  *
- * The built-in recipes are the ones that produced the bundled models (media/models/<name>/model.json records each
- * command); the problem's default recipe is the one named after it.
+ * The built-in recipes (src/shared/recipes.ts, shared with the extension's wizard) are the ones that produced the
+ * bundled models; the problem's default recipe is the one named after it. This file validates and loads recipes.
  */
 import * as fs from 'node:fs';
 import { PROBLEM_IDS, type ProblemId } from '../../shared/problems/problem';
 import { MODEL_KINDS } from '../../shared/architecture';
+import { BUILTIN_RECIPES, stageFields, type Recipe, type RecipeStage } from '../../shared/recipes';
 import { PROGRESSIVE_SAMPLINGS } from './progressiveLoss';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainer';
 
-/** The fields a stage may set (everything about one training run except where it writes and its seed). */
-export interface RecipeStage {
-  /** a label for logs and model.json (default: "stage N") */
-  name?: string;
-  /** start from the previous stage's best weights (default true; ignored on the first stage) */
-  initFromPrevious?: boolean;
-  model?: TrainConfig['model'];
-  width?: number;
-  maxIters?: number;
-  blocks?: number;
-  alpha?: number;
-  optimizer?: TrainConfig['optimizer'];
-  lr?: number;
-  weightDecay?: number;
-  clip?: number | null;
-  lrThrottle?: boolean;
-  warmupPeriod?: number;
-  warmupUnit?: 'epoch' | 'step';
-  milestones?: number[];
-  gamma?: number;
-  epochs?: number;
-  batchSize?: number;
-  trainSize?: number;
-  size?: number;
-  /** selection size: the best epoch is the one most accurate at this size (null: at the training size) */
-  valSize?: number | null;
-  /** selection iterations at valSize */
-  valIters?: number;
-  mazeLoops?: number;
-  evalBatchSize?: number;
-  sampling?: TrainConfig['sampling'];
-  minRating?: number;
-  maxRating?: number;
-}
+export { BUILTIN_RECIPES, stageName, type Recipe, type RecipeStage } from '../../shared/recipes';
 
-export interface Recipe {
-  name: string;
-  problem: ProblemId;
-  description?: string;
-  stages: RecipeStage[];
+/** Stage i's training config: the fields of stages 0…i, later ones winning (without name/initFromPrevious). */
+export function stageConfig(recipe: Recipe, i: number): TrainConfig {
+  return { problem: recipe.problem, ...stageFields(recipe, i) } as TrainConfig;
 }
 
 type FieldKind = 'int' | 'number' | 'number|null' | 'int|null' | 'bool' | 'string' | 'int[]' | readonly string[];
@@ -130,70 +96,6 @@ export function validateRecipe(raw: unknown, where: string): Recipe {
   });
   return recipe;
 }
-
-/** Stage i's training config: the fields of stages 0…i, later ones winning (without name/initFromPrevious). */
-export function stageConfig(recipe: Recipe, i: number): TrainConfig {
-  const merged: Record<string, unknown> = { problem: recipe.problem };
-  for (let k = 0; k <= i; k++) {
-    for (const [key, v] of Object.entries(recipe.stages[k])) if (key !== 'name' && key !== 'initFromPrevious') merged[key] = v;
-  }
-  return merged as unknown as TrainConfig;
-}
-
-export function stageName(recipe: Recipe, i: number): string {
-  return recipe.stages[i].name ?? `stage ${i + 1}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Built-in recipes: the commands recorded in the bundled models' model.json, as data.
-
-const PREFIX_SUMS: RecipeStage = { model: 'dt-recall', width: 64, maxIters: 30, alpha: 1, size: 32, valSize: 64, trainSize: 10_000, batchSize: 100 };
-const MAZES_5: RecipeStage = {
-  model: 'dt-recall', width: 32, maxIters: 10, alpha: 0.5, lrThrottle: false, size: 5, valSize: 7, trainSize: 10_000, batchSize: 32,
-};
-const CHESS: RecipeStage = { model: 'dt-recall', width: 64, maxIters: 20, maxRating: 1200, trainSize: 22_000, epochs: 8, batchSize: 64, optimizer: 'adam', lr: 0.001 };
-
-export const BUILTIN_RECIPES: Record<string, Recipe> = {
-  'prefix-sums': {
-    name: 'prefix-sums', problem: 'prefix-sums',
-    description: 'DT-recall width 64, 30 iterations, α 1, 32-bit strings; best epoch by 64-bit accuracy at 60 iterations. ' +
-      'The bundled model is epoch 4 of this run (it was stopped during epoch 5).',
-    stages: [{ name: '32 bits', ...PREFIX_SUMS, epochs: 5 }],
-  },
-  'prefix-sums-dt': {
-    name: 'prefix-sums-dt', problem: 'prefix-sums', description: 'Baseline: DT without recall, full-depth loss (α 0), 20 iterations.',
-    stages: [{ ...PREFIX_SUMS, model: 'dt', maxIters: 20, alpha: 0, epochs: 10 }],
-  },
-  'prefix-sums-ff': {
-    name: 'prefix-sums-ff', problem: 'prefix-sums', description: 'Baseline: feed-forward net of 30 untied blocks, α 0.',
-    stages: [{ ...PREFIX_SUMS, model: 'feedforward', alpha: 0, valSize: null, epochs: 3 }],
-  },
-  mazes: {
-    name: 'mazes', problem: 'mazes',
-    description: 'Curriculum: 5×5 mazes at 10 iterations (selected on 7×7), then 9×9 at 30 iterations from those weights, ' +
-      'lr 5e-4, selected on 13×13 at 44 iterations.',
-    stages: [
-      { name: '5x5', ...MAZES_5, epochs: 15 },
-      { name: '9x9', maxIters: 30, size: 9, valSize: 13, epochs: 6, lr: 0.0005 },
-    ],
-  },
-  'mazes-dt': {
-    name: 'mazes-dt', problem: 'mazes', description: 'Baseline: DT without recall, full-depth loss (α 0), trained like stage 1 of mazes.',
-    stages: [{ ...MAZES_5, model: 'dt', alpha: 0, epochs: 5 }],
-  },
-  'mazes-ff': {
-    name: 'mazes-ff', problem: 'mazes', description: 'Baseline: feed-forward net of 10 untied blocks, trained like stage 1 of mazes.',
-    stages: [{ ...MAZES_5, model: 'feedforward', alpha: 0, epochs: 5 }],
-  },
-  chess: {
-    name: 'chess', problem: 'chess', description: 'DT-recall width 64, 20 iterations, Adam 1e-3, puzzles rated below 1200 (needs --csv).',
-    stages: [CHESS],
-  },
-  'chess-ff': {
-    name: 'chess-ff', problem: 'chess', description: 'Baseline: feed-forward net of 20 untied blocks, same budget as chess.',
-    stages: [{ ...CHESS, model: 'feedforward' }],
-  },
-};
 
 /** The recipe `train --problem P` runs when no training field is given. */
 export function defaultRecipe(problem: ProblemId): Recipe {

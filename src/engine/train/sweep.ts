@@ -61,7 +61,7 @@ export async function runSweep(
   recipe: Recipe,
   seeds: number[],
   opts: Omit<RecipeRunOptions, 'seed' | 'outDir'> & { outDir: string },
-  hooks: Omit<TrainHooks, 'onProgress'> & { onProgress?: (e: SweepProgressEvent) => void; onRunDone?: (run: SweepRun, result?: RecipeResult) => void } = {},
+  hooks: Omit<TrainHooks, 'onProgress'> & { onProgress?: (e: SweepProgressEvent) => void; onRunDone?: (run: SweepRun, result?: RecipeResult) => void | Promise<void> } = {},
 ): Promise<SweepSummary> {
   const outDir = path.resolve(opts.outDir);
   fs.mkdirSync(outDir, { recursive: true });
@@ -95,7 +95,7 @@ export async function runSweep(
     }
     summary.kept = kept(summary.runs);
     await write();
-    hooks.onRunDone?.(run, result);
+    await hooks.onRunDone?.(run, result);
     if (result?.cancelled) break;
   }
   return summary;
