@@ -74,6 +74,7 @@ program
   .addOption(new Option('--optimizer <o>', 'adam, or sgd with momentum 0.9 (default: the problem\'s; the paper: adam for prefix sums and mazes, sgd for chess)').choices(['adam', 'sgd']))
   .option('--no-lr-throttle', "mazes: don't divide the recurrent block's lr by max-iters (the paper's throttle)")
   .option('--seed <n>', 'random seed', (v) => parseNumber(v, '--seed'), 0)
+  .option('--stop-at <acc>', 'stop once the selection accuracy reaches this fraction (e.g. 1); --epochs is then a cap', num('--stop-at'))
   .option('--threads <n>', 'worker threads for gradients (default: one per core on wasm, 1 on self-threading backends)', int('--threads'))
   .option('--csv <file>', 'chess: Lichess puzzle CSV')
   .option('--min-rating <r>', 'chess: lowest rating kept', num('--min-rating'))

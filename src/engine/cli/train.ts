@@ -25,6 +25,7 @@ export interface TrainCliOptions {
   recipe?: string;
   seeds?: string;
   sampling?: ProgressiveSampling;
+  stopAt?: number;
   width?: number;
   maxIters?: number;
   alpha?: number;
@@ -52,7 +53,7 @@ export interface TrainCliOptions {
 function trainingFields(o: TrainCliOptions): Partial<TrainConfig> {
   const f: Partial<TrainConfig> = {
     width: o.width, maxIters: o.maxIters, alpha: o.alpha, epochs: o.epochs, trainSize: o.trainSize, size: o.size, valSize: o.valSize,
-    batchSize: o.batchSize, lr: o.lr, optimizer: o.optimizer,
+    batchSize: o.batchSize, lr: o.lr, optimizer: o.optimizer, stopAt: o.stopAt,
     // Only an explicit --no-lr-throttle overrides the default (the throttle is the paper's maze recipe).
     lrThrottle: o.lrThrottle === false ? false : undefined,
     ...(o.profile === 'paper' ? { profile: 'paper' as const } : {}),

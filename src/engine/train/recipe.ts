@@ -32,7 +32,7 @@ const STAGE_FIELDS: Record<keyof RecipeStage, FieldKind> = {
   name: 'string', initFromPrevious: 'bool', model: MODEL_KINDS, width: 'int', maxIters: 'int', blocks: 'int', alpha: 'number',
   optimizer: ['adam', 'sgd'], lr: 'number', weightDecay: 'number', clip: 'number|null', lrThrottle: 'bool', warmupPeriod: 'number',
   warmupUnit: ['epoch', 'step'], milestones: 'int[]', gamma: 'number', epochs: 'int', batchSize: 'int', trainSize: 'int', size: 'int',
-  valSize: 'int|null', valIters: 'int', mazeLoops: 'number', evalBatchSize: 'int', sampling: PROGRESSIVE_SAMPLINGS, minRating: 'number',
+  valSize: 'int|null', valIters: 'int', mazeLoops: 'number', evalBatchSize: 'int', sampling: PROGRESSIVE_SAMPLINGS, stopAt: 'number|null', minRating: 'number',
   maxRating: 'number',
 };
 const RECIPE_FIELDS = ['name', 'problem', 'description', 'stages'];

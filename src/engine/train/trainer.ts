@@ -120,6 +120,11 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
   initFrom?: string;
   /** how the progressive loss draws n and k (default: the paper's, `independent`) */
   sampling?: ProgressiveSampling;
+  /**
+   * stop once the selection accuracy reaches this (e.g. 1): `epochs` is then a cap. A seed that learns late gets
+   * the epochs it needs; one that learns early is not trained on (later epochs can lose extrapolation anyway).
+   */
+  stopAt?: number | null;
 }
 
 export interface ResolvedTrainConfig extends TrainingDefaults {
@@ -134,6 +139,7 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   evalBatchSize: number;
   initFrom: string | null;
   sampling: ProgressiveSampling;
+  stopAt: number | null;
 }
 
 /** Fill defaults and check every field, naming the one that is wrong. */
@@ -173,6 +179,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     evalBatchSize: c.evalBatchSize ?? 0,
     initFrom: c.initFrom ?? null,
     sampling: c.sampling ?? 'independent',
+    stopAt: c.stopAt ?? null,
   };
   const fail = (what: string): never => {
     throw new RangeError(`training config: ${what}`);
@@ -190,6 +197,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
   if (!(r.warmupPeriod >= 0)) fail(`warmupPeriod must be ≥ 0, got ${r.warmupPeriod}`);
   if (r.warmupUnit !== 'epoch' && r.warmupUnit !== 'step') fail(`warmupUnit must be 'epoch' or 'step', got ${r.warmupUnit}`);
   if (!Number.isFinite(r.seed)) fail(`seed must be a number, got ${r.seed}`);
+  if (r.stopAt !== null && !(r.stopAt > 0 && r.stopAt <= 1)) fail(`stopAt must be in (0, 1] or null, got ${r.stopAt}`);
   if (problem === 'chess' && !r.csv) fail('chess needs a Lichess puzzle CSV (csv)');
   if (problem === 'chess' && r.valSize !== null) fail('valSize does not apply to chess');
   if (r.valSize !== null) {
@@ -420,7 +428,13 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (config.resume && !saved) log(`no resumable state in ${lastDir ?? '(no outDir)'}; starting a new run`);
   if (saved) {
-    c = { ...saved.state.config, epochs: config.epochs ?? saved.state.config.epochs };
+    // The cap and the stop rule may change on resume (train longer); everything else is the stored run's.
+    c = {
+      ...saved.state.config,
+      sampling: saved.state.config.sampling ?? 'independent',
+      epochs: config.epochs ?? saved.state.config.epochs,
+      stopAt: config.stopAt !== undefined ? config.stopAt : (saved.state.config.stopAt ?? null),
+    };
     log(`resuming from ${lastDir}: epoch ${saved.state.epoch + 1}, step ${saved.state.globalStep}`);
   }
   const problem = getProblem(c.problem);
@@ -543,7 +557,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       return stepsLeft * (timedSeconds / timedSteps) + epochsLeft * lastVal;
     };
 
-    while (st.epoch < c.epochs) {
+    const reached = () => c.stopAt !== null && st.bestEpoch > 0 && st.bestMetric >= c.stopAt;
+    while (st.epoch < c.epochs && !reached()) {
       const order = new Rng(deriveSeed(deriveSeed(c.seed, SEED.shuffle), st.epoch)).shuffle(Array.from(trainSet.keys()));
       for (; st.stepInEpoch < stepsPerEpoch; st.stepInEpoch++) {
         if (isCancelled(hooks.token)) {
@@ -622,6 +637,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       // Epoch done: the saved state starts the next epoch.
       Object.assign(st, { epoch: st.epoch + 1, stepInEpoch: 0, epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0 });
       await saveLast();
+      if (reached()) log(`selection accuracy ${(100 * st.bestMetric).toFixed(1)}% reached the stop at ${(100 * c.stopAt!).toFixed(1)}%: stopping after epoch ${record.epoch}`);
       hooks.onProgress?.({
         kind: 'epoch',
         epoch: record.epoch,

@@ -9,7 +9,7 @@ import { loadCheckpoint, readCheckpointMeta } from '../../../src/engine/checkpoi
 import { BUILTIN_RECIPES, defaultRecipe, loadRecipe, stageConfig, validateRecipe, type Recipe } from '../../../src/engine/train/recipe';
 import { runRecipe, stagesDirFor } from '../../../src/engine/train/runRecipe';
 import { parseSeeds, runSweep, SWEEP_FILE, type SweepSummary } from '../../../src/engine/train/sweep';
-import { resolveTrainConfig } from '../../../src/engine/train/trainer';
+import { resolveTrainConfig, train } from '../../../src/engine/train/trainer';
 import { recipeFor } from '../../../src/engine/cli/train';
 
 function tmpDir(): string {
@@ -145,6 +145,31 @@ test('a seed sweep: one run per seed in seed-<S>, sweep.json with every seed and
     const best = Math.max(...summary.runs.map((r) => r.selectionAccuracy!));
     assert.equal(summary.kept, summary.runs.find((r) => r.selectionAccuracy === best)!.dir);
     for (const s of [1, 2]) assert.equal((await readCheckpointMeta(path.join(root, `seed-${s}`))).seed, s);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('stopAt: a stage stops after the first epoch whose selection accuracy reaches it, and a resume does not continue it', async () => {
+  await initBackend('wasm');
+  const root = tmpDir();
+  try {
+    const base = { problem: 'prefix-sums' as const, size: 6, trainSize: 40, width: 8, maxIters: 4, epochs: 4, batchSize: 8, warmupPeriod: 3, valSize: null, threads: 1 };
+    // Find a seed whose run has a non-zero validation accuracy before its last epoch (the stop must be testable).
+    let found: { seed: number; epoch: number; metric: number } | undefined;
+    for (let seed = 1; seed <= 8 && !found; seed++) {
+      const r = await train({ ...base, seed });
+      const h = r.history.slice(0, -1).find((e) => e.valAccuracy > 0);
+      if (h) found = { seed, epoch: h.epoch, metric: h.valAccuracy };
+    }
+    assert.ok(found, 'some seed validates above 0 % before its last epoch');
+    const dir = path.join(root, 'stop');
+    const stopped = await train({ ...base, seed: found.seed, stopAt: found.metric, outDir: dir });
+    assert.equal(stopped.epochsCompleted, found.epoch, `stops after epoch ${found.epoch}`);
+    assert.equal(stopped.cancelled, false);
+    const again = await train({ ...base, seed: found.seed, stopAt: found.metric, outDir: dir, resume: true });
+    assert.equal(again.epochsCompleted, found.epoch, 'a resume of a stopped run trains no further');
+    assert.throws(() => resolveTrainConfig({ ...base, stopAt: 1.5 }), /stopAt must be in \(0, 1\] or null, got 1.5/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
