@@ -497,6 +497,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       }
     }
     log(`${arch.kind} ${arch.dims}-D width ${arch.width}, ${model.parameterCount} parameters, ${threads} thread(s); ${totalSteps} steps`);
+    // Measured on 2 busy cores (tfjs-wasm, 2 workers, mazes 9×9 at 30 iterations): the first step takes ~2× a later
+    // one (kernel set-up in every worker) and nothing is reported until it ends; say what is happening.
+    if (st.globalStep < totalSteps) {
+      log(`step 1 of ${totalSteps} running (${c.batchSize} puzzles × ${c.maxIters} iterations forward and back; the first step also sets up the kernels)…`);
+    }
 
     const meta = (metrics: Record<string, unknown>): CheckpointMetaInput => ({
       problem: c.problem,
