@@ -23,10 +23,11 @@
  *     from a power iteration run in plain JS on the current weights, warm-started from the previous vectors and
  *     cached per weight version, so it costs a few small mat-vecs per optimizer step.
  *
- * Not verified (no public code, and the paper was not at hand while writing this): the exact placement of the
- * normalisation in their block, whether they halve the residual or rescale it otherwise, their contraction
- * constant, and their other changes to the training recipe (optimiser, loss, activation). Those choices here are
- * ours, made so that the bound above holds and is testable.
+ * Not verified (no public code, and the paper was not at hand while writing this, so the section numbers above are
+ * from memory): the exact placement of the normalisation in their block, whether they halve the residual or rescale
+ * it otherwise, their contraction constant, and their other changes to the architecture and training recipe
+ * (activation, optimiser, loss, warm-up). Those choices here are ours, made so that the bound above holds and is
+ * testable; the rest of the net (projection, head, progressive loss) is DT-recall's.
  */
 import { tf } from '../tf';
 import type { Architecture } from '../../shared/architecture';
