@@ -60,7 +60,9 @@ import { ModelCache } from './modelCache';
 import { ModelInspector } from './modelInspector';
 import { checkParams, type ParamSpec } from './paramCheck';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
-import { train } from './train/trainer';
+import { train, type TrainProgressEvent } from './train/trainer';
+import { loadRecipe } from './train/recipe';
+import { runRecipe } from './train/runRecipe';
 
 export interface ServerOptions {
   backend: BackendPreference;
@@ -187,9 +189,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
   handle(TrainRequest, async (p: TrainParams, token): Promise<TrainResult> => {
     const minGap = 1000 / (opts.progressPerSecond ?? 5);
     let lastSent = 0;
-    const config = {
-      problem: p.problem,
-      model: p.model,
+    const fields = {
       width: p.width,
       maxIters: p.maxIters,
       alpha: p.alpha,
@@ -198,55 +198,72 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       size: p.size,
       batchSize: p.batchSize,
       lr: p.lr,
-      seed: p.seed,
-      csv: p.csv,
-      outDir: p.outDir,
-      resume: p.resume,
     };
-    for (const k of Object.keys(config) as (keyof typeof config)[]) if (config[k] === undefined) delete config[k];
-    log('info', `training ${p.runId}${p.resume ? ' (resuming)' : ''}: ${JSON.stringify(config)}`);
-    const result = await train(config, {
-      token,
-      log: (m) => log('info', `[${p.runId}] ${m}`),
-      onProgress: (e) => {
-        const now = Date.now();
-        if (e.kind === 'step' && now - lastSent < minGap && e.step < e.totalSteps) return;
-        lastSent = now;
-        const progress: TrainProgress = {
-          runId: p.runId,
-          epoch: e.epoch,
-          epochs: e.epochs,
-          step: e.step,
-          totalSteps: e.totalSteps,
-          loss: e.loss,
-          accuracy: e.accuracy,
-          throughput: e.throughput,
-          lr: e.lr,
-          ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
-        };
-        void connection.sendNotification(TrainProgressNotification, progress).catch(() => undefined);
-      },
-    });
-    if (result.bestDir && result.epochsCompleted > 0) {
-      await annotateCheckpoint(result.bestDir, {
-        command: `Deep Thinking: Train Model… (${p.runId})`,
-        hardware: `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} cores, ${backendInfo().description}, ${result.threads} thread(s)`,
-        trainingSeconds: Math.round(result.seconds),
-      }).catch((e) => log('warn', `could not annotate ${result.bestDir}: ${e instanceof Error ? e.message : e}`));
-      models.invalidate(result.bestDir);
+    const always = { model: p.model, csv: p.csv, sampling: p.sampling };
+    const config = { problem: p.problem, ...always, ...fields, seed: p.seed, outDir: p.outDir, resume: p.resume };
+    for (const o of [fields, always, config] as Record<string, unknown>[]) for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+    log('info', `training ${p.runId}${p.resume ? ' (resuming)' : ''}${p.recipe ? ` with recipe ${p.recipe}` : ''}: ${JSON.stringify(config)}`);
+    const onProgress = (e: TrainProgressEvent & { stage?: number; stages?: number; stageName?: string }) => {
+      const now = Date.now();
+      if (e.kind === 'step' && now - lastSent < minGap && e.step < e.totalSteps) return;
+      lastSent = now;
+      const progress: TrainProgress = {
+        runId: p.runId,
+        epoch: e.epoch,
+        epochs: e.epochs,
+        step: e.step,
+        totalSteps: e.totalSteps,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        throughput: e.throughput,
+        lr: e.lr,
+        ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+        ...(e.etaSeconds !== undefined ? { etaSeconds: e.etaSeconds } : {}),
+        ...(e.stage !== undefined ? { stage: e.stage, stages: e.stages, stageName: e.stageName } : {}),
+      };
+      void connection.sendNotification(TrainProgressNotification, progress).catch(() => undefined);
+    };
+    const hooks = { token, log: (m: string) => log('info', `[${p.runId}] ${m}`) };
+    let checkpointDir: string | undefined;
+    let cancelled: boolean;
+    let best: number | null;
+    let steps: number;
+    let seconds: number;
+    let threads: number;
+    if (p.recipe) {
+      const recipe = loadRecipe(p.recipe);
+      if (recipe.problem !== p.problem) throw new Error(`recipe ${recipe.name} is for ${recipe.problem}, not ${p.problem}`);
+      const r = await runRecipe(recipe, { seed: p.seed ?? 0, outDir: p.outDir, resume: p.resume, overrides: { ...always, ...fields } }, { ...hooks, onProgress });
+      const lastStage = r.stages[r.stages.length - 1];
+      checkpointDir = r.checkpointDir;
+      cancelled = r.cancelled;
+      best = r.cancelled ? (r.last && r.last.bestEpoch > 0 ? r.last.bestMetric : null) : (lastStage?.selection.accuracy ?? null);
+      steps = r.last?.steps ?? 0;
+      seconds = r.seconds;
+      threads = r.threads;
+    } else {
+      const result = await train(config, { ...hooks, onProgress });
+      checkpointDir = result.bestDir;
+      cancelled = result.cancelled;
+      best = result.bestEpoch > 0 ? result.bestMetric : null;
+      steps = result.steps;
+      seconds = result.seconds;
+      threads = result.threads;
     }
-    log('info', `training ${p.runId} ${result.cancelled ? 'cancelled' : 'done'}: ${result.steps} steps, best ${(100 * result.bestMetric).toFixed(1)}%`);
-    return {
-      runId: p.runId,
-      outDir: result.bestDir ?? p.outDir,
-      cancelled: result.cancelled,
-      bestValAccuracy: result.bestMetric,
-      steps: result.steps,
-      seconds: result.seconds,
-    };
+    if (checkpointDir) {
+      await annotateCheckpoint(checkpointDir, {
+        command: `Deep Thinking: Train Model… (${p.runId}${p.recipe ? `, recipe ${p.recipe}` : ''})`,
+        hardware: `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} cores, ${backendInfo().description}, ${threads} thread(s)`,
+        trainingSeconds: Math.round(seconds),
+      }).catch((e) => log('warn', `could not annotate ${checkpointDir}: ${e instanceof Error ? e.message : e}`));
+      models.invalidate(checkpointDir);
+    }
+    log('info', `training ${p.runId} ${cancelled ? 'cancelled' : 'done'}: ${steps} steps` + (best !== null ? `, best ${(100 * best).toFixed(1)}%` : ', no epoch finished'));
+    return { runId: p.runId, outDir: p.outDir, checkpointDir: checkpointDir ?? null, cancelled, bestValAccuracy: best, steps, seconds };
   }, {
     runId: 'string', problem: 'string', model: 'string', width: 'number?', maxIters: 'number?', alpha: 'number?', epochs: 'number?',
     trainSize: 'number?', size: 'number?', batchSize: 'number?', lr: 'number?', seed: 'number?', outDir: 'string', resume: 'boolean?', csv: 'string?',
+    recipe: 'string?', sampling: 'string?',
   });
 
   // ---- evaluation --------------------------------------------------------------------------------------------------

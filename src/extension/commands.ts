@@ -5,7 +5,8 @@
  * Commands take optional arguments that skip their prompts, so tests and other commands can drive them:
  *   deepThinking.newMaze        ({ size, seed, folder? })
  *   deepThinking.solveMaze      (uri?)
- *   deepThinking.trainModel     ({ problem, model, width, epochs, name?, ...TrainParams })
+ *   deepThinking.trainModel     ({ problem, model, width, epochs, name?, ...TrainParams }: a single run;
+ *                                { problem, model, mode: 'recipe' | 'sweep', seeds?, name? }: the default recipe)
  *   deepThinking.importPth      ({ pthPath, problem })
  *   deepThinking.selectModel    (problem?, spec?)
  */
@@ -32,6 +33,7 @@ import type { EngineClient } from './engineClient';
 import { errorMessage, isCancellation } from './engineErrors';
 import { MazeEditorProvider } from './mazeEditorProvider';
 import { describeModel } from './modelChoice';
+import { customEstimate, formatEta, modeChoices, progressMessage, recipeSuggestion, stepTitle, SWEEP_SEEDS, wizardSteps, type TrainMode } from './trainWizard';
 import type { ModelRegistry } from './modelRegistry';
 import { readSettings } from './settings';
 import type { TrainingRuns } from './trainingRuns';
@@ -48,6 +50,7 @@ const MODEL_LABELS: Record<ModelKind, string> = {
   'dt-recall': 'DT-recall: recurrent, re-reads the input every iteration (the paper\'s best)',
   dt: 'DT: recurrent, sees the input only once',
   feedforward: 'Feed-forward: the same depth with untied weights (baseline)',
+  'dt-l': 'DT-L: DT-recall with a contractive (spectrally normalised) recurrence, Bear et al. 2024',
 };
 
 /** Run `fn`; an exception becomes an error message naming the command. Cancellation is silent. */
@@ -87,7 +90,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('deepThinking.solveMaze', 'Solve Maze', (uri?: vscode.Uri) => solveMaze(deps, uri)),
     reg('deepThinking.thinkLonger', 'Think Longer', () => mazeEditorCommand(deps, 'thinkLonger')),
     reg('deepThinking.corruptMemory', 'Corrupt Memory', () => mazeEditorCommand(deps, 'corrupt')),
-    reg('deepThinking.trainModel', 'Train Model', (args?: Partial<TrainParams> & { name?: string }) => trainModel(deps, args)),
+    reg('deepThinking.trainModel', 'Train Model', (args?: TrainArgs) => trainModel(deps, args)),
     reg('deepThinking.importPth', 'Import PyTorch Checkpoint', (args?: { pthPath?: string; problem?: ProblemId }) => importPth(deps, args)),
     reg('deepThinking.selectModel', 'Select Model', (problem?: ProblemId, spec?: string) => selectModel(deps, problem, spec)),
     reg('deepThinking.showLog', 'Show Engine Log', () => log.show()),
@@ -185,10 +188,10 @@ interface Pick<T> extends vscode.QuickPickItem {
   value: T;
 }
 
-async function pickNumber(title: string, options: number[], suggested: number, max: number, what: string): Promise<number> {
+async function pickNumber(title: string, options: number[], suggested: number, max: number, what: string, describe?: (n: number) => string): Promise<number> {
   const custom = 'Other…';
   const items: vscode.QuickPickItem[] = [
-    ...options.map((n) => ({ label: String(n), description: n === suggested ? 'suggested' : undefined })),
+    ...options.map((n) => ({ label: String(n), description: [n === suggested ? 'suggested' : '', describe?.(n) ?? ''].filter(Boolean).join(' · ') || undefined })),
     { label: custom },
   ];
   // A multi-step wizard must not vanish when focus moves (e.g. a webview in the side panel loading): ignoreFocusOut.
@@ -197,36 +200,71 @@ async function pickNumber(title: string, options: number[], suggested: number, m
   return Number(need(await vscode.window.showInputBox({ title, value: String(suggested), ignoreFocusOut: true, validateInput: (v) => checkPositiveInt(v, max, what) })));
 }
 
-async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { name?: string }): Promise<TrainResult | undefined> {
+type TrainArgs = Partial<TrainParams> & { name?: string; mode?: TrainMode; seeds?: number[] };
+
+/**
+ * Train Model…: with arguments that give width or epochs (tests, other commands) a single run as before recipes;
+ * otherwise the wizard offers the problem's default recipe, a seed sweep of it, or custom width/epochs over it.
+ */
+async function trainModel(deps: CommandDeps, args?: TrainArgs): Promise<TrainResult | undefined> {
   const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
   if (!folder && !args?.outDir) throw new Error('Open a folder first: checkpoints are written to <folder>/.deep-thinking/runs/.');
+  const legacy = !args?.recipe && !args?.mode && (args?.width !== undefined || args?.epochs !== undefined);
+  const plan = (mode: TrainMode, problem?: ProblemId) =>
+    wizardSteps({
+      problemGiven: !!args?.problem,
+      modeGiven: legacy || !!args?.mode || !!args?.recipe,
+      modelGiven: !!args?.model,
+      mode,
+      nameGiven: !!(args?.name ?? args?.runId),
+      chessCsv: (problem ?? args?.problem) === 'chess' && !args?.csv,
+    }).filter((s) => !(legacy && (s === 'width (channels)' || s === 'epochs')));
+  let steps = plan(legacy ? 'custom' : 'recipe');
   const problem =
     args?.problem ??
     need(
       await vscode.window.showQuickPick<Pick<ProblemId>>(
         PROBLEM_IDS.map((p) => ({ label: PROBLEM_LABELS[p], value: p })),
-        { title: 'Train Model (1/4): problem', ignoreFocusOut: true },
+        { title: stepTitle(steps, 'problem'), ignoreFocusOut: true },
       ),
     ).value;
+  steps = plan(legacy ? 'custom' : 'recipe', problem);
+  let mode: TrainMode = legacy ? 'custom' : (args?.mode ?? 'recipe');
+  if (!legacy && !args?.mode && !args?.recipe) {
+    mode = need(
+      await vscode.window.showQuickPick<Pick<TrainMode>>(
+        modeChoices(problem).map((c) => ({ label: c.label, detail: c.detail, value: c.mode })),
+        { title: stepTitle(steps, 'how to train'), ignoreFocusOut: true, matchOnDetail: true },
+      ),
+    ).value;
+  }
+  steps = plan(mode, problem);
   const model =
     args?.model ??
     need(
       await vscode.window.showQuickPick<Pick<ModelKind>>(
         MODEL_KINDS.map((k) => ({ label: k, detail: MODEL_LABELS[k], value: k })),
-        { title: 'Train Model (2/4): architecture', ignoreFocusOut: true },
+        { title: stepTitle(steps, 'architecture'), ignoreFocusOut: true },
       ),
     ).value;
-  // The paper uses widths 400 / 128 / 512; smaller suggestions train in minutes on a laptop CPU.
-  const suggestedWidth: Record<ProblemId, number> = { 'prefix-sums': 64, mazes: 32, chess: 64 };
-  const width = args?.width ?? (await pickNumber('Train Model (3/4): width (channels)', [16, 32, 64, 128, 256, 512], suggestedWidth[problem], 1024, 'The width'));
-  const epochs = args?.epochs ?? (await pickNumber('Train Model (4/4): epochs', [1, 5, 20, 50, 100, 200], readSettings().trainEpochs, 10_000, 'Epochs'));
+  const suggestion = recipeSuggestion(problem);
+  let width = args?.width;
+  let epochs = args?.epochs;
+  if (mode === 'custom' && !legacy) {
+    width ??= await pickNumber(stepTitle(steps, 'width (channels)'), [16, 32, 64, 128, 256, 512], suggestion.width, 1024, 'The width', (w) => customEstimate(problem, { width: w }));
+    epochs ??= await pickNumber(stepTitle(steps, 'epochs'), [1, 2, 5, 10, 20, 50], suggestion.epochs, 10_000, 'Epochs', (e) => customEstimate(problem, { width, epochs: e }));
+  }
+  if (legacy) {
+    width ??= suggestion.width;
+    epochs ??= readSettings().trainEpochs;
+  }
   let name = args?.name ?? args?.runId;
   if (!name) {
     name = need(
       await vscode.window.showInputBox({
-        title: 'Run name',
+        title: stepTitle(steps, 'run name'),
         prompt: 'The checkpoint goes to .deep-thinking/runs/<name>/',
-        value: defaultRunName(problem, model, width),
+        value: defaultRunName(problem, model, width ?? suggestion.width),
         ignoreFocusOut: true,
         validateInput: checkRunName,
       }),
@@ -237,56 +275,81 @@ async function trainModel(deps: CommandDeps, args?: Partial<TrainParams> & { nam
   let csv = args?.csv;
   if (problem === 'chess' && !csv) {
     const sample = deps.context.asAbsolutePath(path.join('media', 'samples', 'chess', 'sample-puzzles.csv'));
-    const choice = await vscode.window.showQuickPick(['Use the bundled sample (≈50 puzzles)', 'Choose a Lichess CSV…'], { title: 'Chess puzzles to train on' });
+    const choice = await vscode.window.showQuickPick(['Use the bundled sample (≈50 puzzles)', 'Choose a Lichess CSV…'], { title: stepTitle(steps, 'chess puzzles'), ignoreFocusOut: true });
     if (need(choice).startsWith('Choose')) {
       const files = need(await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Lichess puzzles': ['csv'] }, title: 'Lichess puzzle CSV' }));
       csv = need(files[0]).fsPath;
     } else csv = sample;
   }
   const outDir = args?.outDir ?? path.join(folder!.uri.fsPath, '.deep-thinking', 'runs', name);
-  const params: TrainParams = { ...args, runId: name, problem, model, width, epochs, outDir, csv };
-  delete (params as { name?: string }).name;
-  deps.log.info(`training ${name}: ${JSON.stringify(params)}`);
+  const base: TrainParams = { ...args, runId: name, problem, model, width, epochs, outDir, csv, ...(legacy ? {} : { recipe: args?.recipe ?? problem }) };
+  for (const k of ['name', 'mode', 'seeds'] as const) delete (base as unknown as Record<string, unknown>)[k];
+  for (const k of Object.keys(base) as (keyof TrainParams)[]) if (base[k] === undefined) delete base[k];
+  const seeds = mode === 'sweep' ? (args?.seeds ?? SWEEP_SEEDS) : undefined;
+  const runs: TrainParams[] = seeds
+    ? seeds.map((seed) => ({ ...base, seed, runId: `${name}/seed-${seed}`, outDir: path.join(outDir, `seed-${seed}`) }))
+    : [base];
+  deps.log.info(`training ${name}: ${JSON.stringify(runs)}`);
 
-  const result = await vscode.window.withProgress(
+  const results: TrainResult[] = [];
+  await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
     async (progress, token) => {
-      let done = 0;
-      const sub = deps.runs.onDidProgress((p) => {
-        if (p.runId !== name) return;
-        const fraction = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
-        const acc = `${(p.accuracy * 100).toFixed(1)}%`;
-        progress.report({
-          increment: Math.max(0, fraction * 100 - done),
-          message: `epoch ${p.epoch}/${p.epochs} · loss ${p.loss.toFixed(4)} · acc ${acc}${p.valAccuracy !== undefined ? ` · val ${(p.valAccuracy * 100).toFixed(1)}%` : ''} · ${Math.round(p.throughput)}/s`,
+      for (let i = 0; i < runs.length; i++) {
+        const params = runs[i];
+        let done = 0;
+        const sub = deps.runs.onDidProgress((p) => {
+          if (p.runId !== params.runId) return;
+          // Each stage of a recipe counts its own steps: the bar covers the stage (the message says which).
+          const fraction = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
+          const overall = ((p.stages ? ((p.stage ?? 1) - 1 + fraction) / p.stages : fraction) + i) / runs.length;
+          progress.report({
+            increment: Math.max(0, overall * 100 - done),
+            message: progressMessage(p, seeds ? { index: i + 1, count: runs.length, seed: seeds[i] } : undefined),
+          });
+          done = Math.max(done, overall * 100);
         });
-        done = Math.max(done, fraction * 100);
-      });
-      try {
-        return await deps.runs.train(params, token);
-      } finally {
-        sub.dispose();
+        try {
+          const r = await deps.runs.train(params, token, seeds ? { sweep: name, seed: params.seed } : undefined);
+          results.push(r);
+          if (r.cancelled) break;
+        } finally {
+          sub.dispose();
+        }
       }
     },
   );
   await deps.models.refresh();
-  const where = vscode.workspace.asRelativePath(result.outDir);
-  if (result.cancelled) {
-    void vscode.window.showInformationMessage(`Training ${name} was cancelled; its last checkpoint is in ${where}.`);
-  } else {
-    const select = `Use for ${PROBLEM_LABELS[problem]}`;
-    void vscode.window
-      .showInformationMessage(
-        `Training ${name} finished in ${Math.round(result.seconds)} s (best validation accuracy ${(result.bestValAccuracy * 100).toFixed(1)}%). Checkpoint: ${where}`,
-        select,
-      )
-      .then(async (a) => {
-        if (a !== select) return;
-        const m = (await deps.models.list()).find((s) => path.resolve(s.spec) === path.resolve(result.outDir));
-        await deps.models.select(problem, m?.spec ?? result.outDir);
-      });
+  const cancelled = results.find((r) => r.cancelled);
+  if (cancelled) {
+    // Name the directory that really holds a checkpoint (an earlier stage's, or none), not the one asked for.
+    const where = cancelled.checkpointDir ? vscode.workspace.asRelativePath(cancelled.checkpointDir) : undefined;
+    void vscode.window.showInformationMessage(
+      `Training ${cancelled.runId} was cancelled; ` +
+        (where ? `its newest checkpoint is in ${where}.` : 'no epoch had finished, so it wrote no checkpoint.'),
+    );
+    return cancelled;
   }
-  return result;
+  const best = results.reduce<TrainResult | undefined>((a, r) => (!a || (r.bestValAccuracy ?? -1) > (a.bestValAccuracy ?? -1) ? r : a), undefined);
+  if (!best) return undefined;
+  const where = vscode.workspace.asRelativePath(best.checkpointDir ?? best.outDir);
+  const acc = best.bestValAccuracy !== null ? `${(best.bestValAccuracy * 100).toFixed(1)}%` : '—';
+  const seconds = results.reduce((a, r) => a + r.seconds, 0);
+  const select = `Use for ${PROBLEM_LABELS[problem]}`;
+  void vscode.window
+    .showInformationMessage(
+      results.length > 1
+        ? `Sweep ${name} finished in ${formatEta(seconds)}: ${results.map((r) => `${r.runId.split('/').pop()} ${r.bestValAccuracy !== null ? (100 * r.bestValAccuracy).toFixed(1) + '%' : '—'}`).join(', ')}. Kept: ${where} (${acc}).`
+        : `Training ${name} finished in ${formatEta(seconds)} (selection accuracy ${acc}). Checkpoint: ${where}`,
+      select,
+    )
+    .then(async (a) => {
+      if (a !== select) return;
+      const dir = best.checkpointDir ?? best.outDir;
+      const m = (await deps.models.list()).find((s) => path.resolve(s.spec) === path.resolve(dir));
+      await deps.models.select(problem, m?.spec ?? dir);
+    });
+  return best;
 }
 
 // ---- Import PyTorch Checkpoint… -------------------------------------------------------------------------------------

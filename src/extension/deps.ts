@@ -6,6 +6,7 @@ import type * as vscode from 'vscode';
 import type { CancellationToken, NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, TrainProgress } from '../shared/protocol/engine';
 import type { ProblemId } from '../shared/problems/problem';
+import type { RunInfo } from '../shared/protocol/webview/sidebar';
 
 /** The engine process, seen from the extension. Typed JSON-RPC; restarts are hidden behind it. */
 export interface EngineApi {
@@ -34,6 +35,10 @@ export interface TrainingRunsApi {
   readonly onDidProgress: vscode.Event<TrainProgress>;
   history(runId: string): TrainProgress[];
   runs(): string[];
+  /** status, sweep and checkpoint of a run (undefined for runs this session did not start) */
+  info?(runId: string): RunInfo | undefined;
+  /** a run started or finished */
+  readonly onDidChangeRuns?: vscode.Event<void>;
 }
 
 export interface ExtensionDeps {

@@ -4,7 +4,7 @@ import type { ProblemId } from '../shared/problems/problem';
 
 const SOURCE_RANK: Record<ModelSummary['source'], number> = { bundled: 0, imported: 1, workspace: 2 };
 /** Baselines (no recall, feed-forward) ship for the charts; the one-click default is the recall model. */
-const KIND_RANK: Record<ModelSummary['architecture']['kind'], number> = { 'dt-recall': 0, dt: 1, feedforward: 2 };
+const KIND_RANK: Record<ModelSummary['architecture']['kind'], number> = { 'dt-recall': 0, 'dt-l': 1, dt: 2, feedforward: 3 };
 
 /**
  * The user's choice when it is still in the list; else the bundled model for the problem; else an imported one; else

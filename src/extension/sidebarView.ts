@@ -104,6 +104,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     this.disposables.push(
       deps.runs.onDidProgress((p) => this.messenger?.emit('trainProgress', p)),
       deps.models.onDidChange(() => void this.sendSnapshot()),
+      ...(deps.runs.onDidChangeRuns ? [deps.runs.onDidChangeRuns(() => void this.sendSnapshot())] : []),
       deps.engine.onNotification(EvaluateProgressNotification, (p) => {
         const key = `eval:${p.evalId}`;
         this.evalSinks.get(p.evalId)?.(p);
@@ -190,7 +191,10 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     return {
       models: models.map(toModelOption),
       selected,
-      runs: this.deps.runs.runs().map((runId) => ({ runId, history: this.deps.runs.history(runId) })),
+      runs: this.deps.runs.runs().map((runId) => {
+        const info = this.deps.runs.info?.(runId);
+        return { runId, history: this.deps.runs.history(runId), ...(info ? { info: { ...info } } : {}) };
+      }),
       curves: [...stored, ...this.evals.values()],
       modelsError,
     };

@@ -8,6 +8,9 @@ import { TrainProgressNotification, TrainRequest, type TrainParams, type TrainPr
 import type { EngineApi, TrainingRunsApi } from './deps';
 import { errorMessage, isConnectionLost } from './engineErrors';
 import { thinHistory } from './history';
+import type { RunInfo } from '../shared/protocol/webview/sidebar';
+
+
 
 /** Points kept per run; older ones are thinned (every other one of the older half) beyond this. */
 const MAX_POINTS = 4000;
@@ -17,6 +20,7 @@ const RESTART_WAIT_MS = 120_000;
 export class TrainingRuns implements TrainingRunsApi, vscode.Disposable {
   private readonly hist = new Map<string, TrainProgress[]>();
   private readonly active = new Set<string>();
+  private readonly infos = new Map<string, RunInfo>();
   private readonly _onDidProgress = new vscode.EventEmitter<TrainProgress>();
   readonly onDidProgress = this._onDidProgress.event;
   private readonly _onDidChangeRuns = new vscode.EventEmitter<void>();
@@ -47,6 +51,10 @@ export class TrainingRuns implements TrainingRunsApi, vscode.Disposable {
     return this.active.has(runId);
   }
 
+  info(runId: string): RunInfo | undefined {
+    return this.infos.get(runId);
+  }
+
   record(p: TrainProgress): void {
     let h = this.hist.get(p.runId);
     if (!h) this.hist.set(p.runId, (h = []));
@@ -59,8 +67,11 @@ export class TrainingRuns implements TrainingRunsApi, vscode.Disposable {
    * Train to the end. If the engine dies mid-run, wait for its restart and send the run again with resume: true,
    * up to three times.
    */
-  async train(params: TrainParams, token?: vscode.CancellationToken): Promise<TrainResult> {
+  async train(params: TrainParams, token?: vscode.CancellationToken, group?: { sweep: string; seed?: number }): Promise<TrainResult> {
     this.active.add(params.runId);
+    if (!this.hist.has(params.runId)) this.hist.set(params.runId, []);
+    const info: RunInfo = { status: 'running', ...(group ? { sweep: group.sweep, seed: group.seed } : {}) };
+    this.infos.set(params.runId, info);
     this._onDidChangeRuns.fire();
     let resume = params.resume ?? false;
     try {
@@ -68,9 +79,14 @@ export class TrainingRuns implements TrainingRunsApi, vscode.Disposable {
         // Subscribe before sending, so a restart that races the rejection is not missed.
         const restarted = waitForEvent(this.engine.onDidRestart, RESTART_WAIT_MS);
         try {
-          return await this.engine.request(TrainRequest, { ...params, resume }, token);
+          const r = await this.engine.request(TrainRequest, { ...params, resume }, token);
+          Object.assign(info, { status: r.cancelled ? 'cancelled' : 'done', checkpointDir: r.checkpointDir, bestValAccuracy: r.bestValAccuracy });
+          return r;
         } catch (e) {
-          if (token?.isCancellationRequested || !isConnectionLost(e) || attempt >= MAX_RESUMES) throw e;
+          if (token?.isCancellationRequested || !isConnectionLost(e) || attempt >= MAX_RESUMES) {
+            info.status = token?.isCancellationRequested ? 'cancelled' : 'failed';
+            throw e;
+          }
           this.log.warn(`training run ${params.runId}: the engine stopped (${errorMessage(e)}); resuming from its last checkpoint`);
           if (!(await restarted.promise)) throw new Error(`training run ${params.runId}: the engine did not come back within ${RESTART_WAIT_MS / 1000} s`);
           resume = true;

@@ -2,8 +2,9 @@
  * What a model *is*, independent of its weights. Stored in every checkpoint's model.json (DESIGN.md §4),
  * so loading needs no side knowledge. Pure data: shared by engine, extension and webviews.
  */
-export type ModelKind = 'dt-recall' | 'dt' | 'feedforward';
-export const MODEL_KINDS: readonly ModelKind[] = ['dt-recall', 'dt', 'feedforward'];
+/** dt-l: DT-recall with a Lipschitz-constrained (contractive) recurrent block (Bear et al. 2024) */
+export type ModelKind = 'dt-recall' | 'dt' | 'feedforward' | 'dt-l';
+export const MODEL_KINDS: readonly ModelKind[] = ['dt-recall', 'dt', 'feedforward', 'dt-l'];
 
 export interface Architecture {
   kind: ModelKind;

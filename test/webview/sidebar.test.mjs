@@ -195,3 +195,21 @@ test('the accuracy chart exports as CSV and PNG', { entry: 'sidebar', width: 380
   const png = await host.waitFor((m) => m.type === 'export' && m.params.mime === 'image/png');
   assert.equal(Buffer.from(png.params.data, 'base64').subarray(1, 4).toString('latin1'), 'PNG');
 });
+
+test('a cancelled run says so and names its checkpoint; the runs of a sweep show together with the kept one', { entry: 'sidebar', width: 360, height: 1200 }, async ({ page, host }) => {
+  await host.waitFor('ready');
+  const step = (runId, i) => ({ runId, epoch: 1, epochs: 2, step: i, totalSteps: 10, loss: 1 / i, accuracy: i / 10, valAccuracy: i / 12, throughput: 100, lr: 0.001, etaSeconds: 600 });
+  const run = (seed, info) => ({ runId: `sw/seed-${seed}`, history: [1, 2].map((i) => step(`sw/seed-${seed}`, i)), info: { sweep: 'sw', seed, ...info } });
+  await host.event('snapshot', snapshot({
+    runs: [
+      run(1, { status: 'done', bestValAccuracy: 0.5, checkpointDir: '/w/runs/sw/seed-1' }),
+      run(2, { status: 'done', bestValAccuracy: 0.98, checkpointDir: '/w/runs/sw/seed-2' }),
+      run(3, { status: 'cancelled', bestValAccuracy: null, checkpointDir: '/w/runs/.sw/seed-3.stages/stage-1' }),
+    ],
+  }));
+  await page.waitForFunction(() => document.querySelectorAll('#train-charts .uplot').length === 3);
+  const text = await page.textContent('#run-status');
+  assert.match(text, /sw\/seed-3: .*cancelled; checkpoint in \/w\/runs\/\.sw\/seed-3\.stages\/stage-1/);
+  assert.doesNotMatch(text, /min left/, 'a finished run shows no time left');
+  assert.match(text, /sweep sw: seed 1: 50\.0%, seed 2: 98\.0% \(kept\), seed 3: cancelled/);
+});

@@ -11,7 +11,7 @@ import uPlot from 'uplot';
 import { PROBLEM_IDS, type ProblemId } from '../../src/shared/problems/problem';
 import type { TrainProgress } from '../../src/shared/protocol/engine';
 import type { ModelOption } from '../../src/shared/protocol/webview/common';
-import { alignCurves, validateSidebarHostMessage, type CurveSet, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
+import { alignCurves, validateSidebarHostMessage, type CurveSet, type RunView, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
 import { $, h, showBanner } from '../shared/dom';
 import { cssVar, onThemeChange } from '../shared/theme';
 import { connect } from '../shared/vscodeApi';
@@ -265,17 +265,41 @@ function buildTrainCharts(): void {
   updateRunStatus();
 }
 
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
+
+/** A finished run's outcome: "cancelled — newest checkpoint in …" / "done — … ". */
+function runOutcome(run: RunView): string {
+  const i = run.info;
+  if (!i || i.status === 'running') return '';
+  if (i.status === 'failed') return ' — failed (see the log)';
+  const where = i.checkpointDir ? `checkpoint in ${i.checkpointDir}` : 'no checkpoint written';
+  return i.status === 'cancelled' ? ` — cancelled; ${where}` : ` — done, selection ${pct(i.bestValAccuracy)}; ${where}`;
+}
+
+/** The runs of a sweep together: each seed's status and selection accuracy, and the one kept (the best). */
+function sweepSummary(run: RunView | undefined): string {
+  const sweep = run?.info?.sweep;
+  if (!sweep) return '';
+  const members = snap.runs.filter((r) => r.info?.sweep === sweep);
+  const done = members.filter((r) => r.info?.status === 'done' && r.info.bestValAccuracy !== null && r.info.bestValAccuracy !== undefined);
+  const kept = done.reduce<RunView | undefined>((a, r) => (!a || r.info!.bestValAccuracy! > a.info!.bestValAccuracy! ? r : a), undefined);
+  const rows = members.map((r) => `seed ${r.info?.seed ?? '?'}: ${r.info?.status === 'done' ? pct(r.info.bestValAccuracy) : r.info?.status}${r === kept ? ' (kept)' : ''}`);
+  return `\nsweep ${sweep}: ${rows.join(', ')}`;
+}
+
 function updateRunStatus(): void {
   const run = snap.runs.find((r) => r.runId === page.run);
   const last = run?.history[run.history.length - 1];
   if (!last) {
-    runStatus.textContent = run ? `${run.runId}: waiting for the first step…` : '';
+    runStatus.textContent = run ? `${run.runId}${runOutcome(run) || ': waiting for the first step…'}${sweepSummary(run)}` : '';
     return;
   }
   const acc = last.valAccuracy !== undefined ? `, val ${(last.valAccuracy * 100).toFixed(1)}%` : '';
+  const stage = last.stages && last.stages > 1 ? `stage ${last.stage}/${last.stages}, ` : '';
+  const eta = run?.info?.status === 'running' && last.etaSeconds !== undefined ? `, ≈ ${Math.max(1, Math.round(last.etaSeconds / 60))} min left` : '';
   runStatus.textContent =
-    `${last.runId}: epoch ${last.epoch}/${last.epochs}, step ${last.step}/${last.totalSteps}, loss ${last.loss.toFixed(4)}, ` +
-    `acc ${(last.accuracy * 100).toFixed(1)}%${acc}, ${Math.round(last.throughput)} samples/s`;
+    `${last.runId}: ${stage}epoch ${last.epoch}/${last.epochs}, step ${last.step}/${last.totalSteps}, loss ${last.loss.toFixed(4)}, ` +
+    `acc ${(last.accuracy * 100).toFixed(1)}%${acc}, ${Math.round(last.throughput)} samples/s${eta}${run ? runOutcome(run) : ''}${sweepSummary(run)}`;
 }
 
 function onTrainProgress(p: TrainProgress): void {

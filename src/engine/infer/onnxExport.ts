@@ -104,6 +104,8 @@ function weightOf(weights: Map<string, Float32Array>, name: string): Float32Arra
 export function exportOnnx(arch: Architecture, weights: Map<string, Float32Array>, kind: OnnxGraphKind): Uint8Array {
   if (arch.dims !== 2) throw new Error(`onnx export supports 2-D nets only, got dims ${arch.dims}`);
   if (arch.kind === 'feedforward') throw new Error('onnx export supports the tied (recurrent) nets only, not feedforward');
+  // DT-L's step normalises its kernels and halves its residual sums: a graph of the plain block would be wrong.
+  if (arch.kind === 'dt-l') throw new Error('onnx export supports dt-recall and dt, not dt-l (it thinks with tfjs)');
   const g = new GraphBuilder();
   const { width: w, inChannels: c } = arch;
   const toNchw = (t: string) => g.node('Transpose', [t], { perm: [0, 3, 1, 2] });

@@ -31,11 +31,29 @@ export interface ProgressiveDraw {
 }
 
 /**
- * The paper's draw: n = randrange(0, maxIters), k = randrange(1, maxIters − n + 1). Pure given the rng, so a test
- * can check ranges and distribution, and the parallel path draws once on the main thread for all workers.
+ * How n and k are drawn:
+ * - `independent` (the paper's code, the default): n uniform in [0, maxIters), then k uniform in [1, maxIters − n].
+ *   The total n + k is then not uniform: it leans towards maxIters (P(n + k = T) = H(T)/maxIters with
+ *   H the harmonic partial sum up to T), so short unrolls are trained less often.
+ * - `uniform-total`: the total T = n + k uniform in [1, maxIters], then n uniform in [0, T): every unroll length is
+ *   trained equally often.
  */
-export function drawNK(maxIters: number, rng: Rng): ProgressiveDraw {
+export type ProgressiveSampling = 'independent' | 'uniform-total';
+export const PROGRESSIVE_SAMPLINGS: readonly ProgressiveSampling[] = ['independent', 'uniform-total'];
+
+/**
+ * One draw. `independent` is the paper's n = randrange(0, maxIters), k = randrange(1, maxIters − n + 1). Pure given
+ * the rng, so a test can check ranges and distribution, and the parallel path draws once on the main thread for all
+ * workers.
+ */
+export function drawNK(maxIters: number, rng: Rng, sampling: ProgressiveSampling = 'independent'): ProgressiveDraw {
   if (!Number.isInteger(maxIters) || maxIters < 1) throw new RangeError(`drawNK: maxIters must be a positive integer, got ${maxIters}`);
+  if (sampling === 'uniform-total') {
+    const total = 1 + rng.int(maxIters);
+    const n = rng.int(total);
+    return { n, k: total - n };
+  }
+  if (sampling !== 'independent') throw new RangeError(`drawNK: sampling must be ${PROGRESSIVE_SAMPLINGS.join(' or ')}, got ${String(sampling)}`);
   const n = rng.int(maxIters);
   const k = 1 + rng.int(maxIters - n);
   return { n, k };

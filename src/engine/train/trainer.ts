@@ -20,14 +20,14 @@ import * as path from 'node:path';
 import { tf } from '../tf';
 import { createModel } from '../models/createModel';
 import type { DTNet } from '../models/dtNet';
-import { validateArchitecture, type Architecture, type ModelKind } from '../../shared/architecture';
+import { MODEL_KINDS, validateArchitecture, type Architecture } from '../../shared/architecture';
 import { batchCorrect, encodeBatch, type Batch, type ProblemId } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
 import { collect, datasets } from '../data/datasets';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
 import { loadCheckpoint, loadModel, readCheckpointMeta, recoverCheckpointDir, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
-import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
+import { PROGRESSIVE_SAMPLINGS, computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw, type ProgressiveSampling } from './progressiveLoss';
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';
 import { trainingDefaults, type DefaultsProfile, type TrainingDefaults } from './defaults';
@@ -118,6 +118,13 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
    * or a curriculum (small mazes first). The architecture must match, except its default iteration count.
    */
   initFrom?: string;
+  /** how the progressive loss draws n and k (default: the paper's, `independent`) */
+  sampling?: ProgressiveSampling;
+  /**
+   * stop once the selection accuracy reaches this (e.g. 1): `epochs` is then a cap. A seed that learns late gets
+   * the epochs it needs; one that learns early is not trained on (later epochs can lose extrapolation anyway).
+   */
+  stopAt?: number | null;
 }
 
 export interface ResolvedTrainConfig extends TrainingDefaults {
@@ -131,6 +138,8 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   mazeLoops: number;
   evalBatchSize: number;
   initFrom: string | null;
+  sampling: ProgressiveSampling;
+  stopAt: number | null;
 }
 
 /** Fill defaults and check every field, naming the one that is wrong. */
@@ -169,6 +178,8 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     mazeLoops: c.mazeLoops ?? 0,
     evalBatchSize: c.evalBatchSize ?? 0,
     initFrom: c.initFrom ?? null,
+    sampling: c.sampling ?? 'independent',
+    stopAt: c.stopAt ?? null,
   };
   const fail = (what: string): never => {
     throw new RangeError(`training config: ${what}`);
@@ -176,7 +187,8 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
   const posInt = (k: string, v: number) => (!Number.isInteger(v) || v < 1) && fail(`${k} must be a positive integer, got ${v}`);
   for (const k of ['width', 'maxIters', 'blocks', 'epochs', 'batchSize', 'size'] as const) posInt(k, r[k]);
   if (!Number.isInteger(r.trainSize) || r.trainSize < 2) fail(`trainSize must be an integer ≥ 2 (80/20 split), got ${r.trainSize}`);
-  if (!(['dt-recall', 'dt', 'feedforward'] as ModelKind[]).includes(r.model)) fail(`model must be dt-recall, dt or feedforward, got ${r.model}`);
+  if (!MODEL_KINDS.includes(r.model)) fail(`model must be one of ${MODEL_KINDS.join(', ')}, got ${r.model}`);
+  if (!PROGRESSIVE_SAMPLINGS.includes(r.sampling)) fail(`sampling must be ${PROGRESSIVE_SAMPLINGS.join(' or ')}, got ${String(r.sampling)}`);
   if (!(r.alpha >= 0 && r.alpha <= 1)) fail(`alpha must be in [0, 1], got ${r.alpha}`);
   if (!(['adam', 'sgd'] as OptimizerKind[]).includes(r.optimizer)) fail(`optimizer must be adam or sgd, got ${r.optimizer}`);
   if (!(r.lr > 0)) fail(`lr must be > 0, got ${r.lr}`);
@@ -185,6 +197,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
   if (!(r.warmupPeriod >= 0)) fail(`warmupPeriod must be ≥ 0, got ${r.warmupPeriod}`);
   if (r.warmupUnit !== 'epoch' && r.warmupUnit !== 'step') fail(`warmupUnit must be 'epoch' or 'step', got ${r.warmupUnit}`);
   if (!Number.isFinite(r.seed)) fail(`seed must be a number, got ${r.seed}`);
+  if (r.stopAt !== null && !(r.stopAt > 0 && r.stopAt <= 1)) fail(`stopAt must be in (0, 1] or null, got ${r.stopAt}`);
   if (problem === 'chess' && !r.csv) fail('chess needs a Lichess puzzle CSV (csv)');
   if (problem === 'chess' && r.valSize !== null) fail('valSize does not apply to chess');
   if (r.valSize !== null) {
@@ -232,6 +245,11 @@ export interface TrainProgressEvent {
   /** training samples per second over this epoch */
   throughput: number;
   lr: number;
+  /**
+   * estimated seconds left: the steps left at this run's mean seconds per step so far, plus one validation per
+   * epoch left at the last one's duration (undefined until a step has been timed)
+   */
+  etaSeconds?: number;
 }
 
 export interface EpochRecord {
@@ -244,6 +262,8 @@ export interface EpochRecord {
   lr: number;
   /** wall seconds of this epoch's training steps */
   seconds: number;
+  /** wall seconds of this epoch's validation */
+  validationSeconds?: number;
 }
 
 export interface TrainResult {
@@ -447,14 +467,23 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (config.resume && !saved) log(`no resumable state in ${lastDir ?? '(no outDir)'}; starting a new run`);
   if (saved) {
-    c = { ...saved.state.config, epochs: config.epochs ?? saved.state.config.epochs };
+    // The cap and the stop rule may change on resume (train longer); everything else is the stored run's.
+    c = {
+      ...saved.state.config,
+      sampling: saved.state.config.sampling ?? 'independent',
+      epochs: config.epochs ?? saved.state.config.epochs,
+      stopAt: config.stopAt !== undefined ? config.stopAt : (saved.state.config.stopAt ?? null),
+    };
     log(`resuming from ${lastDir}: epoch ${saved.state.epoch + 1}, step ${saved.state.globalStep}`);
   }
   const problem = getProblem(c.problem);
   const arch = architectureOf(c);
   const schedule = scheduleOf(c);
 
-  // ---- data (regenerated from the seed on resume)
+  // ---- data (regenerated from the seed on resume). Generating 10,000 mazes takes tens of seconds on a busy
+  // core: say so, or the first step seems to hang.
+  const tData = performance.now();
+  log(`generating ${c.trainSize} ${problem.label.toLowerCase()} puzzles` + (c.valSize !== null ? ` and ${Math.ceil(c.trainSize / 5)} at size ${c.valSize}` : '') + '…');
   const all = await loadPuzzles(c, c.size, c.trainSize, deriveSeed(c.seed, SEED.data));
   const nTrain = Math.floor(0.8 * all.length);
   const trainSet = all.slice(0, nTrain);
@@ -463,7 +492,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   // As the paper's loader (drop_last=True): only full batches, so one odd small batch never takes a full step.
   const stepsPerEpoch = Math.max(1, Math.floor(trainSet.length / c.batchSize));
   const totalSteps = stepsPerEpoch * c.epochs;
-  log(`${problem.label}: ${trainSet.length} train / ${valSet.length} validation puzzles` + (extrapSet ? ` + ${extrapSet.length} at size ${c.valSize}` : ''));
+  log(
+    `${problem.label}: ${trainSet.length} train / ${valSet.length} validation puzzles` + (extrapSet ? ` + ${extrapSet.length} at size ${c.valSize}` : '') +
+      ` (${((performance.now() - tData) / 1000).toFixed(1)} s)`,
+  );
 
   // ---- model, optimizer and workers: released on every way out
   let model: DTNet;
@@ -512,6 +544,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       }
     }
     log(`${arch.kind} ${arch.dims}-D width ${arch.width}, ${model.parameterCount} parameters, ${threads} thread(s); ${totalSteps} steps`);
+    // Measured on 2 busy cores (tfjs-wasm, 2 workers, mazes 9×9 at 30 iterations): the first step takes ~2× a later
+    // one (kernel set-up in every worker) and nothing is reported until it ends; say what is happening.
+    if (st.globalStep < totalSteps) {
+      log(`step 1 of ${totalSteps} running (${c.batchSize} puzzles × ${c.maxIters} iterations forward and back; the first step also sets up the kernels)…`);
+    }
 
     const meta = (metrics: Record<string, unknown>): CheckpointMetaInput => ({
       problem: c.problem,
@@ -560,7 +597,19 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       return mean(correct, puzzles.length);
     };
 
-    while (st.epoch < c.epochs) {
+    // ETA: seconds per step measured in this call (the first step is excluded: it includes warm-up and tracing).
+    let timedSteps = 0;
+    let timedSeconds = 0;
+    const eta = (): number | undefined => {
+      if (timedSteps === 0) return undefined;
+      const stepsLeft = totalSteps - st.globalStep;
+      const epochsLeft = c.epochs - st.epoch; // validations still to run, the current epoch's included
+      const lastVal = st.history[st.history.length - 1]?.validationSeconds ?? 0;
+      return stepsLeft * (timedSeconds / timedSteps) + epochsLeft * lastVal;
+    };
+
+    const reached = () => c.stopAt !== null && st.bestEpoch > 0 && st.bestMetric >= c.stopAt;
+    while (st.epoch < c.epochs && !reached()) {
       const order = new Rng(deriveSeed(deriveSeed(c.seed, SEED.shuffle), st.epoch)).shuffle(Array.from(trainSet.keys()));
       for (; st.stepInEpoch < stepsPerEpoch; st.stepInEpoch++) {
         if (isCancelled(hooks.token)) {
@@ -572,7 +621,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const puzzles = order.slice(st.stepInEpoch * c.batchSize, (st.stepInEpoch + 1) * c.batchSize).map((i) => trainSet[i]);
         const batch = encodeBatch(problem, puzzles);
         const lr = learningRate(schedule, st.epoch, st.globalStep);
-        const draw = drawNK(c.maxIters, new Rng(deriveSeed(deriveSeed(c.seed, SEED.draw), st.globalStep)));
+        const draw = drawNK(c.maxIters, new Rng(deriveSeed(deriveSeed(c.seed, SEED.draw), st.globalStep)), c.sampling);
         const r = await trainStep(model, batch, { optimizer, lr, alpha: c.alpha, maxIters: c.maxIters, draw, workers });
         if (!Number.isFinite(r.loss)) {
           throw new Error(`loss is ${r.loss} at epoch ${st.epoch + 1}, step ${st.globalStep + 1}; lower the learning rate or enable clipping`);
@@ -580,7 +629,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         st.epochLoss += r.loss;
         st.epochCorrect += batchCorrect(problem, puzzles, r.class1).filter(Boolean).length;
         st.epochSamples += puzzles.length;
-        st.epochSeconds += (performance.now() - ts) / 1000;
+        const stepSeconds = (performance.now() - ts) / 1000;
+        st.epochSeconds += stepSeconds;
+        if (st.stepInEpoch > 0 || st.epoch > 0 || saved) (timedSteps++, (timedSeconds += stepSeconds));
         st.globalStep++;
         const prev = st.history[st.history.length - 1];
         hooks.onProgress?.({
@@ -595,12 +646,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           extrapolationAccuracy: prev?.extrapolationAccuracy,
           throughput: mean(st.epochSamples, st.epochSeconds),
           lr,
+          etaSeconds: eta(),
         });
         await nextTick(); // let cancellation requests and progress notifications through
       }
 
       // ---- validation (a cancellation here leaves stepInEpoch = stepsPerEpoch: the resume validates first)
       const lr = learningRate(schedule, st.epoch, Math.max(0, st.globalStep - 1)); // the epoch's last step's
+      const tVal = performance.now();
       const valAccuracy = await validate(valSet, c.maxIters);
       const extrapolationAccuracy = extrapSet && valAccuracy !== undefined ? await validate(extrapSet, c.valIters!) : undefined;
       if (valAccuracy === undefined || (extrapSet && extrapolationAccuracy === undefined)) {
@@ -616,6 +669,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         ...(extrapolationAccuracy !== undefined ? { extrapolationAccuracy } : {}),
         lr,
         seconds: st.epochSeconds,
+        validationSeconds: (performance.now() - tVal) / 1000,
       };
       st.history.push(record);
       log(
@@ -634,6 +688,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       // Epoch done: the saved state starts the next epoch.
       Object.assign(st, { epoch: st.epoch + 1, stepInEpoch: 0, epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0 });
       await saveLast();
+      if (reached()) log(`selection accuracy ${(100 * st.bestMetric).toFixed(1)}% reached the stop at ${(100 * c.stopAt!).toFixed(1)}%: stopping after epoch ${record.epoch}`);
       hooks.onProgress?.({
         kind: 'epoch',
         epoch: record.epoch,
@@ -646,6 +701,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         extrapolationAccuracy,
         throughput: mean(trainSet.length, record.seconds),
         lr,
+        etaSeconds: eta(),
       });
     }
     return result(false);

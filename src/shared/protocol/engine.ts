@@ -70,6 +70,13 @@ export interface TrainParams {
   /** resume from the checkpoint already in outDir, if any */
   resume?: boolean;
   csv?: string;
+  /**
+   * a built-in recipe name (shared/recipes.ts) or a recipe .json: its stages run one after the other, and the
+   * fields above that are given (width, epochs, …) override every stage; model, seed and csv always apply
+   */
+  recipe?: string;
+  /** progressive-loss draws: the paper's independent n, k (default) or a uniform total */
+  sampling?: 'independent' | 'uniform-total';
 }
 export interface TrainProgress {
   runId: string;
@@ -84,12 +91,22 @@ export interface TrainProgress {
   /** samples per second */
   throughput: number;
   lr: number;
+  /** estimated seconds left in this stage (steps left at the measured seconds per step, plus validations) */
+  etaSeconds?: number;
+  /** recipe runs: 1-based stage, number of stages, stage label */
+  stage?: number;
+  stages?: number;
+  stageName?: string;
 }
 export interface TrainResult {
   runId: string;
+  /** where the run was asked to write (its final model when it completes) */
   outDir: string;
+  /** the directory that really holds the newest checkpoint; null when no epoch finished (none was written) */
+  checkpointDir: string | null;
   cancelled: boolean;
-  bestValAccuracy: number;
+  /** the selection accuracy of the kept epoch; null when no epoch finished */
+  bestValAccuracy: number | null;
   steps: number;
   seconds: number;
 }

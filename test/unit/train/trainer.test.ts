@@ -61,8 +61,8 @@ test('resume after cancellation continues exactly like an uninterrupted run', as
       assert.equal(resumed.steps, 8);
       // Same per-epoch numbers (loss, accuracy, validation) and bit-identical final weights.
       assert.deepEqual(
-        resumed.history.map(({ seconds: _s, ...r }) => r),
-        full.history.map(({ seconds: _s, ...r }) => r),
+        resumed.history.map(({ seconds: _s, validationSeconds: _v, ...r }) => r),
+        full.history.map(({ seconds: _s, validationSeconds: _v, ...r }) => r),
       );
       const w = await lastWeights(dir);
       for (const [name, ref] of reference) assert.deepEqual(Array.from(w.get(name)!), Array.from(ref), `${name} (stopped at step ${stopAt})`);

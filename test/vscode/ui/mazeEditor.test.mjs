@@ -130,9 +130,13 @@ test('Train Model… with quick picks finishes and the run appears in the side p
   const name = 'ui-train-run';
   await runCommand(wb.page, 'Deep Thinking: Train Model…');
   await quickInput(wb.page, 'Prefix sums', { row: 'Prefix sums (1-D)' });
+  // How to train: the default recipe, a seed sweep, or custom width/epochs over the recipe (here: a tiny, fast run).
+  await quickInput(wb.page, 'Custom', { row: 'Custom width and epochs' });
   await quickInput(wb.page, 'dt-recall');
   await quickInput(wb.page, '16');
   await quickInput(wb.page, '1', { row: '1' });
+  // The titles count the questions: the last one is n/n.
+  await wb.page.locator('.quick-input-widget', { hasText: /\(6\/6\): run name/ }).waitFor({ timeout: 20000 });
   await quickInput(wb.page, name, { row: '' });
   const sidebar = await findWebviewFrame(wb.page, 'body[data-entry="sidebar"]');
   await sidebar.getByText(name).first().waitFor({ timeout: 170000 });

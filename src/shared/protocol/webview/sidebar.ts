@@ -41,9 +41,23 @@ export interface CurveSet {
   error?: string;
 }
 
+/** What the side panel shows of a run besides its curves. */
+export interface RunInfo {
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  /** the sweep this run belongs to (its name), and its seed */
+  sweep?: string;
+  seed?: number;
+  /** the directory that really holds its newest checkpoint (null: none written) */
+  checkpointDir?: string | null;
+  /** selection accuracy of its kept epoch */
+  bestValAccuracy?: number | null;
+}
+
 export interface RunView {
   runId: string;
   history: TrainProgress[];
+  /** absent for runs the panel only saw progress of */
+  info?: RunInfo;
 }
 
 export interface SidebarSnapshot {

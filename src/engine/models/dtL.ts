@@ -1,0 +1,145 @@
+/**
+ * DT-L: a deep-thinking net whose recurrent block is a contraction in the hidden state (after Bear, Prügel-Bennett
+ * and Hare 2024, "Rethinking Deep Thinking: Stable Learning of Algorithms using Lipschitz Constraints", NeurIPS).
+ *
+ * What the paper argues (§3, the Lipschitz analysis): DT-recall's instabilities — exploding states, seeds that never
+ * learn, overthinking — come from a recurrence whose Lipschitz constant in the hidden state is unbounded. If the
+ * block f(φ, x) is a contraction in φ (Lipschitz constant c < 1), the iteration converges to a unique fixed point for
+ * every input (Banach), so thinking longer cannot diverge. §4 (DT-L) constrains the recurrent convolutions with
+ * spectral normalisation to obtain that bound.
+ *
+ * What this file does (same weights, names and shapes as DT-recall, so checkpoints, the trainer and `.pth` layouts
+ * are unchanged; only the recurrent step differs):
+ *   - every recurrent conv W is used as W / (σ(M) · √(k^dims)), where M is W reshaped to [k^dims·Cin, Cout] and σ its
+ *     largest singular value (power iteration). A conv is M applied to the im2col patches, and every input value
+ *     appears in at most k^dims patches, so ‖conv_W‖ ≤ σ(M)·√(k^dims): the normalised conv is 1-Lipschitz on any
+ *     image size. (Spectral normalisation of the reshaped matrix alone, as torch.nn.utils.spectral_norm does, does
+ *     not bound the conv operator; the √(k^dims) factor makes it a bound.)
+ *   - the recall conv (on concat[φ, x]) is scaled by `DTL_CONTRACTION` (c = 0.9): its φ part is then c-Lipschitz;
+ *   - each residual block is relu((φ + conv2(relu(conv1(φ)))) / 2): with 1-Lipschitz convs it is 1-Lipschitz (the
+ *     plain residual sum would be 2-Lipschitz). ReLU is 1-Lipschitz.
+ *   So φ ↦ f(φ, x) is c-Lipschitz: ‖f(φ, x) − f(ψ, x)‖ ≤ 0.9·‖φ − ψ‖ (test/unit/models/dtL.test.ts measures it).
+ *   - σ is differentiable as uᵀMv with u, v held constant (Miyato et al. 2018, the paper's spectral_norm); u, v come
+ *     from a power iteration run in plain JS on the current weights, warm-started from the previous vectors and
+ *     cached per weight version, so it costs a few small mat-vecs per optimizer step.
+ *
+ * Not verified (no public code, and the paper was not at hand while writing this, so the section numbers above are
+ * from memory): the exact placement of the normalisation in their block, whether they halve the residual or rescale
+ * it otherwise, their contraction constant, and their other changes to the architecture and training recipe
+ * (activation, optimiser, loss, warm-up). Those choices here are ours, made so that the bound above holds and is
+ * testable; the rest of the net (projection, head, progressive loss) is DT-recall's.
+ */
+import { tf } from '../tf';
+import type { Architecture } from '../../shared/architecture';
+import { DTNet, recurrentBlockSpecs } from './dtNet';
+import { conv, get } from './blocks';
+
+/** Lipschitz constant of the recurrent block in the hidden state. */
+export const DTL_CONTRACTION = 0.9;
+
+/** Power-iteration state of one weight: the right singular vector estimate, and the weight version it is for. */
+interface SigmaCache {
+  dataId: object;
+  v: Float32Array;
+  u: Float32Array;
+  sigma: number;
+}
+
+/**
+ * Largest singular value of M [rows, cols] (row-major) by power iteration on MᵀM, warm-started from `v0`.
+ * Returns σ and unit u (length rows), v (length cols) with Mv ≈ σu. Iterates until σ changes by < 1e-7 relative.
+ */
+export function spectralNorm(m: Float32Array, rows: number, cols: number, v0?: Float32Array, maxIter = 500): { sigma: number; u: Float32Array; v: Float32Array } {
+  let v = v0 && v0.length === cols ? Float32Array.from(v0) : new Float32Array(cols).fill(1 / Math.sqrt(cols));
+  const u = new Float32Array(rows);
+  let sigma = 0;
+  for (let it = 0; it < maxIter; it++) {
+    // u = M v
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) s += m[o + c] * v[c];
+      u[r] = s;
+    }
+    let nu = 0;
+    for (let r = 0; r < rows; r++) nu += u[r] * u[r];
+    nu = Math.sqrt(nu);
+    if (nu === 0) return { sigma: 0, u, v };
+    for (let r = 0; r < rows; r++) u[r] /= nu;
+    // v = Mᵀ u
+    const nv = new Float32Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      const ur = u[r];
+      for (let c = 0; c < cols; c++) nv[c] += m[o + c] * ur;
+    }
+    let n2 = 0;
+    for (let c = 0; c < cols; c++) n2 += nv[c] * nv[c];
+    const next = Math.sqrt(n2); // = ‖Mᵀu‖ → σ
+    for (let c = 0; c < cols; c++) nv[c] /= next || 1;
+    v = nv;
+    const done = Math.abs(next - sigma) <= 1e-7 * next;
+    sigma = next;
+    if (done && it > 2) break;
+  }
+  return { sigma, u, v };
+}
+
+export class DTLNet extends DTNet {
+  private readonly sigmaCache = new Map<string, SigmaCache>();
+
+  constructor(arch: Architecture, init?: Map<string, Float32Array> | (() => number)) {
+    if (arch.kind !== 'dt-l') throw new Error(`DTLNet needs kind dt-l, got ${arch.kind}`);
+    super(arch, init);
+  }
+
+  /**
+   * The weight `name` as used in the recurrence: W·scale / (σ(M)·√(k^dims)), with σ = uᵀMv differentiable in W.
+   * Shapes: W [k,(k,)Cin,Cout] → M [k^dims·Cin, Cout] (rows = patch entries, cols = output channels).
+   */
+  normalisedKernel(name: string, scale = 1): tf.Tensor {
+    const w = get(this.weights, name);
+    const cols = w.shape[w.shape.length - 1];
+    const rows = w.size / cols;
+    const taps = this.arch.dims === 2 ? 9 : 3;
+    const dataId = (w as unknown as { dataId: object }).dataId;
+    let cache = this.sigmaCache.get(name);
+    if (!cache || cache.dataId !== dataId) {
+      // M is [rows, cols]; its transpose has the same σ. Power iteration on Mᵀ (cols × rows) keeps the vectors small.
+      const values = w.dataSync() as Float32Array;
+      const mt = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mt[c * rows + r] = values[r * cols + c];
+      const { sigma, u, v } = spectralNorm(mt, cols, rows, cache?.u); // warm start: Mᵀ's right vector is M's left one
+      cache = { dataId, sigma, u: v, v: u }; // for M: left vector (rows) = v of Mᵀ, right vector (cols) = u of Mᵀ
+      this.sigmaCache.set(name, cache);
+    }
+    const { u, v } = cache;
+    return tf.tidy(() => {
+      const m = tf.reshape(w, [rows, cols]);
+      // σ = uᵀ M v with u [rows], v [cols] constant: the gradient of Miyato et al.'s spectral normalisation.
+      const sigma = tf.sum(tf.mul(m, tf.outerProduct(tf.tensor1d(u), tf.tensor1d(v))));
+      const denom = tf.maximum(tf.mul(sigma, Math.sqrt(taps)), 1e-12);
+      return tf.mul(tf.div(w, denom), scale);
+    });
+  }
+
+  override step(thought: tf.Tensor, x: tf.Tensor, _i: number): tf.Tensor {
+    const d = this.arch.dims;
+    return tf.tidy(() => {
+      let h = conv(d, tf.concat([thought, x], d + 1), this.normalisedKernel('recur_block.0.weight', DTL_CONTRACTION));
+      if (d === 1) h = tf.relu(h);
+      const bi = d === 1 ? 2 : 1;
+      for (let b = 0; b < this.arch.blocks; b++) {
+        const p = `recur_block.${bi}.${b}`;
+        const inner = conv(d, tf.relu(conv(d, h, this.normalisedKernel(`${p}.conv1.weight`))), this.normalisedKernel(`${p}.conv2.weight`));
+        h = tf.relu(tf.mul(tf.add(inner, h), 0.5));
+      }
+      return h;
+    });
+  }
+
+  /** Names of the spectrally normalised (recurrent) weights. */
+  recurrentWeightNames(): string[] {
+    return recurrentBlockSpecs(this.arch, 'recur_block').map((s) => s.name);
+  }
+}
