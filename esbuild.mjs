@@ -20,9 +20,9 @@ if (production) rmSync('dist', { recursive: true, force: true });
 const nodeEntries = {
   extension: 'src/extension/extension.ts',
   engine: 'src/engine/main.ts',
-  cli: 'src/engine/cli.ts',
+  cli: 'src/engine/cli/main.ts',
   trainWorker: 'src/engine/train/worker.ts',
-  modelInspectWorker: 'src/engine/modelInspectWorker.ts',
+  modelInspectWorker: 'src/engine/checkpoint/modelInspectWorker.ts',
 };
 const webviewEntries = Object.fromEntries(
   (existsSync('webview') ? readdirSync('webview', { withFileTypes: true }) : [])

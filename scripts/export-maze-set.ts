@@ -16,8 +16,8 @@ import { parseArgs } from 'node:util';
 import { tf, initBackend } from '../src/engine/tf';
 import { testPuzzles } from '../src/engine/eval/accuracy';
 import { mazeProblem } from '../src/shared/problems/maze';
-import { loadModel } from '../src/engine/checkpoint';
-import type { MazeGrid } from '../src/shared/mazeFormat';
+import { loadModel } from '../src/engine/checkpoint/checkpoint';
+import type { MazeGrid } from '../src/shared/maze/grid';
 
 function packBits(values: ArrayLike<number>): Buffer {
   const out = Buffer.alloc(Math.ceil(values.length / 8));

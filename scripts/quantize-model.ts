@@ -1,5 +1,5 @@
 /** Store a checkpoint's weights as float16 (tfjs encoding): `npx tsx scripts/quantize-model.ts media/models/prefix-sums-ff` */
-import { quantizeCheckpointFloat16 } from '../src/engine/quantize';
+import { quantizeCheckpointFloat16 } from '../src/engine/checkpoint/quantize';
 
 const dir = process.argv[2];
 if (!dir) {

@@ -5,8 +5,8 @@
  *   npx tsx scripts/state-drift.ts <model> <maze size> <iterations> [maze seed]
  */
 import { initBackend, tf } from '../src/engine/tf';
-import { loadModel } from '../src/engine/checkpoint';
-import { generateMaze } from '../src/shared/mazeGenerator';
+import { loadModel } from '../src/engine/checkpoint/checkpoint';
+import { generateMaze } from '../src/shared/maze/mazeGenerator';
 import { mazeProblem } from '../src/shared/problems/maze';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

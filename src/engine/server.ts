@@ -51,13 +51,13 @@ import {
   readCheckpointMeta,
   type CheckpointMeta,
   type ModelListEntry,
-} from './checkpoint';
+} from './checkpoint/checkpoint';
 import { estimateEvaluate, runEvaluate } from './eval/evaluateRequest';
-import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from './eval/thinkingPath';
-import { SolveSession } from './eval/solveSession';
-import { registerMazeLanguage, mazeCapabilities } from './mazeLanguage';
-import { ModelCache } from './modelCache';
-import { ModelInspector } from './modelInspector';
+import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from './solve/thinkingPath';
+import { SolveSession } from './solve/solveSession';
+import { registerMazeLanguage, mazeCapabilities } from './language/mazeLanguage';
+import { ModelCache } from './checkpoint/modelCache';
+import { ModelInspector } from './checkpoint/modelInspector';
 import { checkParams, type ParamSpec } from './paramCheck';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
 import { train, type TrainProgressEvent } from './train/trainer';

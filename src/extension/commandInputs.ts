@@ -1,5 +1,5 @@
 /** Input checks and defaults for the palette commands (pure; unit-tested). */
-import { MAX_MAZE_SIZE } from '../shared/mazeGenerator';
+import { MAX_MAZE_SIZE } from '../shared/maze/mazeGenerator';
 import type { ProblemId } from '../shared/problems/problem';
 import type { ModelKind } from '../shared/architecture';
 

@@ -14,8 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_KINDS, type ModelKind } from '../shared/architecture';
-import { generateMaze } from '../shared/mazeGenerator';
-import { serializeMaze } from '../shared/mazeFormat';
+import { generateMaze } from '../shared/maze/mazeGenerator';
+import { serializeMaze } from '../shared/maze/mazeFormat';
 import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
 import { ImportPthRequest, type ModelSummary, type TrainParams, type TrainResult } from '../shared/protocol/engine';
 import {

@@ -31,7 +31,7 @@ import {
 import type { ExtensionDeps } from './deps';
 import { errorMessage, isConnectionLost } from './engineErrors';
 import { mazeEditToLines } from './mazeEdits';
-import { parseMazeDocument } from '../shared/mazeFormat';
+import { parseMazeDocument } from '../shared/maze/mazeFormat';
 import { readSettings, onSettingsChange } from './settings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { saveExport } from './exportFile';

@@ -4,7 +4,8 @@
  * metadata lines and the user's choice of '.' or ' ' for open cells survive every edit, and undo restores the text
  * byte for byte.
  */
-import { moveGoal, moveStart, parseMazeDocument, setWall, type MazeGrid } from '../shared/mazeFormat';
+import { parseMazeDocument } from '../shared/maze/mazeFormat';
+import { moveGoal, moveStart, setWall, type MazeGrid } from '../shared/maze/grid';
 import type { MazeEdit } from '../shared/protocol/webview/mazeEditor';
 
 /** Replace the whole of 0-based `line` with `text`. */

@@ -9,7 +9,8 @@ import '../shared/elements';
 import { connect } from '../shared/vscodeApi';
 import { base64ToBytes, h, showBanner } from '../shared/dom';
 import { onThemeChange } from '../shared/theme';
-import { cloneMaze, isWall, parseMazeDocument, type MazeDiagnostic, type MazeGrid } from '../../src/shared/mazeFormat';
+import { parseMazeDocument, type MazeDiagnostic } from '../../src/shared/maze/mazeFormat';
+import { cloneMaze, isWall, type MazeGrid } from '../../src/shared/maze/grid';
 import {
   validateHostMessage,
   type CellRef,

@@ -5,7 +5,7 @@
  * with typed-array loops), scaled onto the visible canvas with drawImage and smoothing off. That keeps an 801×801
  * maze (642k cells) at one putImageData per change and one GPU blit per layer per frame, however far one zooms.
  */
-import type { MazeGrid } from '../../src/shared/mazeFormat';
+import type { MazeGrid } from '../../src/shared/maze/grid';
 import type { CellRef } from '../../src/shared/protocol/webview/mazeEditor';
 import { themeColor, themeKind, type Rgba } from '../shared/theme';
 import { HEAT_MAX_ALPHA, mazeColors } from './palette';

@@ -3,8 +3,8 @@
  * many cells of a frame disagree with BFS. Every claim is tied to the exact maze text it was computed for, so an
  * edit or an undo can never leave a ✓ standing next to a maze it was not checked against.
  */
-import type { MazeGrid } from '../../src/shared/mazeFormat';
-import { shortestPath } from '../../src/shared/problems/maze';
+import type { MazeGrid } from '../../src/shared/maze/grid';
+import { shortestPath } from '../../src/shared/maze/bfs';
 import type { SolveIterations, SolveSummary } from '../../src/shared/protocol/webview/mazeEditor';
 import type { StoredFrame } from './frameStore';
 

@@ -5,15 +5,16 @@
  * per-iteration stream for the editor that does not slow the solve"). Run it twice, with `fps` 30 and with a
  * negligible rate, to see what the stream costs.
  */
-import { generateMaze } from '../data/mazes';
-import { serializeMaze } from '../../shared/mazeFormat';
-import { mazeImageSize, shortestPath } from '../../shared/problems/maze';
-import { loadModel } from '../checkpoint';
-import { SolveSession } from '../eval/solveSession';
+import { generateMaze } from '../../shared/maze/mazeGenerator';
+import { serializeMaze } from '../../shared/maze/mazeFormat';
+import { mazeImageSize } from '../../shared/problems/maze';
+import { shortestPath } from '../../shared/maze/bfs';
+import { loadModel } from '../checkpoint/checkpoint';
+import { SolveSession } from '../solve/solveSession';
 import { tf } from '../tf';
-import type { PrecisionChoice } from '../infer/precision';
-import type { ThinkEngine } from '../infer/pickKernels';
-import type { WarmStartOptions } from '../eval/warmStartThinking';
+import type { PrecisionChoice } from '../solve/precision';
+import type { ThinkEngine } from '../tiles/pickKernels';
+import type { WarmStartOptions } from '../solve/warmStartThinking';
 
 export interface SessionBenchOptions {
   size: number;

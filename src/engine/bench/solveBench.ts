@@ -11,18 +11,18 @@
 import { tf, backendInfo } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { createModel } from '../models/createModel';
-import { generateMaze } from '../data/mazes';
+import { generateMaze } from '../../shared/maze/mazeGenerator';
 import { mazeProblem } from '../../shared/problems/maze';
 import { class1FromLogits } from '../../shared/problems/problem';
 import { Rng } from '../../shared/rng';
-import { SparseThinker } from '../infer/sparseThinker';
-import { floodFillNet } from '../infer/floodFillNet';
-import { pickKernels, type ThinkEngine } from '../infer/pickKernels';
-import { resolvePrecision, withPrecision, type PrecisionChoice } from '../infer/precision';
-import { ortKernels } from '../infer/ortBackend';
-import { loadModel } from '../checkpoint';
-import type { TileKernels } from '../infer/tileKernels';
-import { SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule } from '../eval/halting';
+import { SparseThinker } from '../tiles/sparseThinker';
+import { floodFillNet } from './floodFillNet';
+import { pickKernels, type ThinkEngine } from '../tiles/pickKernels';
+import { resolvePrecision, withPrecision, type PrecisionChoice } from '../solve/precision';
+import { ortKernels } from '../tiles/ortBackend';
+import { loadModel } from '../checkpoint/checkpoint';
+import type { TileKernels } from '../tiles/tileKernels';
+import { SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule } from '../solve/halting';
 
 /** 'auto' = 'sparse' (which itself picks the fastest engine for its tiles) */
 export type SolvePath = 'dense' | 'sparse' | 'ort' | 'auto';

@@ -170,7 +170,7 @@ export async function runBenchSession(out: Output, o: BenchSessionCliOptions): P
   const iterations = parseIterations(o.iterations);
   if (!['auto', 'dense', 'tiles'].includes(o.thinking)) throw new Error(`--thinking: expected auto, dense or tiles, got "${o.thinking}"`);
   // Checked here: inside a session an unknown engine would only be logged, and the maze would think on tensors.
-  const { THINK_ENGINES } = await import('../infer/pickKernels');
+  const { THINK_ENGINES } = await import('../tiles/pickKernels');
   if (!(THINK_ENGINES as readonly string[]).includes(o.engine)) throw new Error(`--engine: expected one of ${THINK_ENGINES.join(', ')}, got "${o.engine}"`);
   if (!(o.fps > 0)) throw new Error(`--fps: expected a positive number, got ${o.fps}`);
   if (o.switchBelow !== undefined && !(o.switchBelow > 0 && o.switchBelow <= 1)) throw new Error(`--switch-below: expected a fraction in (0, 1], got ${o.switchBelow}`);

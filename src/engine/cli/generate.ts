@@ -1,9 +1,9 @@
 /** `deep-thinking generate mazes|prefix-sums`: write fresh, seeded puzzle sets. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { generateMaze } from '../data/mazes';
+import { generateMaze } from '../../shared/maze/mazeGenerator';
 import { generatePrefixSums } from '../data/prefixSums';
-import { MAZE_LIMITS, serializeMaze } from '../../shared/mazeFormat';
+import { MAZE_LIMITS, serializeMaze } from '../../shared/maze/mazeFormat';
 import { deriveSeed } from '../../shared/rng';
 import type { Output } from './output';
 

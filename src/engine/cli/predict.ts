@@ -8,17 +8,18 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { tf } from '../tf';
-import { loadModel } from '../checkpoint';
+import { loadModel } from '../checkpoint/checkpoint';
 import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
-import { thinkUntilHalted } from '../eval/halting';
-import { thinkPuzzle, ThinkingPath } from '../eval/thinkingPath';
+import { thinkUntilHalted } from '../solve/halting';
+import { thinkPuzzle, ThinkingPath } from '../solve/thinkingPath';
 import { readPuzzles } from '../data/chess';
 import { printable } from '../data/csv';
-import { MAZE_LIMITS, MazeFormatError, parseMazeDocument } from '../../shared/mazeFormat';
-import { checkDenseFits } from '../eval/denseLimit';
+import { MAZE_LIMITS, MazeFormatError, parseMazeDocument } from '../../shared/maze/mazeFormat';
+import { checkDenseFits } from '../solve/denseLimit';
 import { encodeBatch, class1FromLogits, type Problem } from '../../shared/problems/problem';
-import { mazeProblem, solveMaze } from '../../shared/problems/maze';
+import { mazeProblem } from '../../shared/problems/maze';
+import { solveMaze } from '../../shared/maze/bfs';
 import { parseBits, prefixSumsProblem, bitsToString, type PrefixSumsPuzzle } from '../../shared/problems/prefixSums';
 import { chessProblem, type ChessPuzzle } from '../../shared/problems/chess';
 import type { Output } from './output';

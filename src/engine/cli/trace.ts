@@ -1,7 +1,7 @@
 /** `deep-thinking trace`: logits at chosen iterations, NCHW in and out (the fixtures' layout). */
 import { readFile } from 'node:fs/promises';
-import { loadModel } from '../checkpoint';
-import { traceLogits } from '../trace';
+import { loadModel } from '../checkpoint/checkpoint';
+import { traceLogits } from '../checkpoint/trace';
 import type { Output } from './output';
 
 export async function runTrace(_out: Output, o: { model: string; input: string; iterations: number[] }): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import * as os from 'node:os';
 import { architectureOf, resolveTrainConfig, train, type TrainConfig, type TrainProgressEvent } from '../train/trainer';
-import { annotateCheckpoint } from '../checkpoint';
+import { annotateCheckpoint } from '../checkpoint/checkpoint';
 import { backendInfo } from '../tf';
 import type { ProblemId } from '../../shared/problems/problem';
 import { validateArchitecture, type ModelKind } from '../../shared/architecture';

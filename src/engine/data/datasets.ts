@@ -5,7 +5,7 @@
  */
 import type { ProblemId } from '../../shared/problems/problem';
 import { generatePrefixSums } from './prefixSums';
-import { generateMazes, mazeStream } from '../../shared/mazeGenerator';
+import { generateMazes, mazeStream } from '../../shared/maze/mazeGenerator';
 import { readPuzzles } from './chess';
 
 export interface DatasetRequest {

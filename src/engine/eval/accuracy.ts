@@ -22,8 +22,8 @@ import { batchCorrect, encodeBatches, type Batch, type Problem, type ProblemId }
 import { deriveSeed } from '../../shared/rng';
 import { datasets } from '../data/datasets';
 import { isCancelled, Yielder, type CancellationLike } from './cancellation';
-import { class1Tensor, meanConfidenceTensor } from './halting';
-import { thinkPuzzle, type ThinkingPath } from './thinkingPath';
+import { class1Tensor, meanConfidenceTensor } from '../solve/halting';
+import { thinkPuzzle, type ThinkingPath } from '../solve/thinkingPath';
 
 export const DEFAULT_EVAL_BATCH_SIZE = 32;
 

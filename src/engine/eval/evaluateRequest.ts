@@ -9,11 +9,11 @@ import type { EvaluateCurve, EvaluateEstimate, EvaluateEstimateParams, EvaluateE
 import { encodeBatch, type AnyProblem } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { mazeProblem } from '../../shared/problems/maze';
-import type { MazeGrid } from '../../shared/mazeFormat';
+import type { MazeGrid } from '../../shared/maze/grid';
 import { accuracyPerIteration, DEFAULT_EVAL_BATCH_SIZE, testPuzzles, toEvaluateCurve } from './accuracy';
 import { autoRecordGrid, evaluateHalting } from './haltingEval';
-import { defaultHaltingCap, DEFAULT_PATIENCE } from './halting';
-import { thinkPuzzle, type ThinkingPath } from './thinkingPath';
+import { defaultHaltingCap, DEFAULT_PATIENCE } from '../solve/halting';
+import { thinkPuzzle, type ThinkingPath } from '../solve/thinkingPath';
 import type { CancellationLike } from './cancellation';
 
 export interface EvaluateProgressReport {

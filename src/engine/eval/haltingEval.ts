@@ -17,8 +17,8 @@ import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { encodeBatches, type Problem } from '../../shared/problems/problem';
 import { isCancelled, type CancellationLike } from './cancellation';
-import { thinkUntilHalted, type HaltingOptions } from './halting';
-import { thinkPuzzle, type ThinkingPath } from './thinkingPath';
+import { thinkUntilHalted, type HaltingOptions } from '../solve/halting';
+import { thinkPuzzle, type ThinkingPath } from '../solve/thinkingPath';
 import { checkModelFitsProblem } from './accuracy';
 
 export interface PuzzleOutcome {

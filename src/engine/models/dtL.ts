@@ -18,7 +18,7 @@
  *   - the recall conv (on concat[φ, x]) is scaled by `DTL_CONTRACTION` (c = 0.9): its φ part is then c-Lipschitz;
  *   - each residual block is relu((φ + conv2(relu(conv1(φ)))) / 2): with 1-Lipschitz convs it is 1-Lipschitz (the
  *     plain residual sum would be 2-Lipschitz). ReLU is 1-Lipschitz.
- *   So φ ↦ f(φ, x) is c-Lipschitz: ‖f(φ, x) − f(ψ, x)‖ ≤ 0.9·‖φ − ψ‖ (test/unit/models/dtL.test.ts measures it).
+ *   So φ ↦ f(φ, x) is c-Lipschitz: ‖f(φ, x) − f(ψ, x)‖ ≤ 0.9·‖φ − ψ‖ (test/unit/engine/models/dtL.test.ts measures it).
  *   - σ is differentiable as uᵀMv with u, v held constant (Miyato et al. 2018, the paper's spectral_norm); u, v come
  *     from a power iteration run in plain JS on the current weights, warm-started from the previous vectors and
  *     cached per weight version, so it costs a few small mat-vecs per optimizer step.

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { annotateCheckpoint, writeFileAtomic } from '../checkpoint';
+import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/checkpoint';
 import { stageConfig, stageName, type Recipe, type StageRecord } from './recipe';
 import { resumeDirFor, train, type TrainConfig, type TrainHooks, type TrainProgressEvent, type TrainResult } from './trainer';
 

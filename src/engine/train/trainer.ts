@@ -26,7 +26,7 @@ import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
 import { collect, datasets } from '../data/datasets';
 import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
-import { loadCheckpoint, loadModel, readCheckpointMeta, recoverCheckpointDir, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint';
+import { loadCheckpoint, loadModel, readCheckpointMeta, recoverCheckpointDir, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint/checkpoint';
 import { PROGRESSIVE_SAMPLINGS, computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw, type ProgressiveSampling } from './progressiveLoss';
 import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
 import { learningRate, type LrSchedule } from './schedule';

@@ -8,13 +8,14 @@ import * as path from 'node:path';
 import { zipSync } from 'fflate';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { EngineLogNotification, EvaluateRequest, InfoRequest, ListModelsRequest, SolveRequest, TrainRequest } from '../../../src/shared/protocol/engine';
-import { MAZE_LIMITS } from '../../../src/shared/mazeFormat';
+import { MAZE_LIMITS } from '../../../src/shared/maze/mazeFormat';
 import { initBackend } from '../../../src/engine/tf';
-import { saveCheckpoint } from '../../../src/engine/checkpoint';
+import { saveCheckpoint } from '../../../src/engine/checkpoint/checkpoint';
 import { DTNet } from '../../../src/engine/models/dtNet';
 import { Rng } from '../../../src/shared/rng';
+import { repoPath } from '../repo';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+const ROOT = repoPath();
 const GOOD = path.join(ROOT, 'test', 'fixtures', 'checkpoints', 'good-tiny');
 let child: ChildProcess;
 let client: MessageConnection;

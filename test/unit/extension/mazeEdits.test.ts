@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyLineReplacements, mazeEditToLines } from '../../../src/extension/mazeEdits';
-import { parseMaze } from '../../../src/shared/mazeFormat';
+import { parseMaze } from '../../../src/shared/maze/mazeFormat';
 
 const MAZE = ['; a comment', '; size: 3', '#####', '#S. #', '#.#.#', '#..G#', '#####', ''].join('\n');
 

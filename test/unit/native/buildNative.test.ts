@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repoPath } from '../repo';
 
-const script = path.resolve(__dirname, '../../../scripts/build-native.sh');
+const script = repoPath('scripts/build-native.sh');
 
 function run(env: Record<string, string | undefined>): { status: number | null; stderr: string; stdout: string } {
   const clean = { ...process.env };

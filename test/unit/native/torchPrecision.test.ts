@@ -6,11 +6,12 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../../../src/engine/tf';
 import { skipReason, useTorch, values } from './torchHarness';
-import { bfloat16Unavailable, resolvePrecision, withPrecision } from '../../../src/engine/infer/precision';
+import { bfloat16Unavailable, resolvePrecision, withPrecision } from '../../../src/engine/solve/precision';
 import type { TorchBackend } from '../../../src/engine/backends/torch';
-import { generateMaze } from '../../../src/engine/data/mazes';
-import { serializeMaze } from '../../../src/shared/mazeFormat';
-import { SolveSession } from '../../../src/engine/eval/solveSession';
+import { generateMaze } from '../../../src/shared/maze/mazeGenerator';
+import { serializeMaze } from '../../../src/shared/maze/mazeFormat';
+import { SolveSession } from '../../../src/engine/solve/solveSession';
+import { repoPath } from '../repo';
 
 async function bf16Skip(): Promise<string | false> {
   if (skipReason) return skipReason;
@@ -58,9 +59,9 @@ test('bfloat16 convolutions: close to float32, really reduced, read as float32, 
 test('bundled maze model, 59×59 on libtorch: the editor starts in bfloat16, hands over to float32 tiles, and solves', async (t) => {
   const why = await bf16Skip();
   if (why) return t.skip(why);
-  const bundled = path.resolve(__dirname, '../../../media/models/mazes');
+  const bundled = repoPath('media/models/mazes');
   if (!existsSync(path.join(bundled, 'model.json'))) return t.skip('no bundled mazes model');
-  const { loadCheckpoint } = await import('../../../src/engine/checkpoint');
+  const { loadCheckpoint } = await import('../../../src/engine/checkpoint/checkpoint');
   const { model } = await loadCheckpoint(bundled);
   const grid = generateMaze(59, 7);
   const before = tf.memory().numTensors;

@@ -9,8 +9,8 @@ import type { DeepThinkingApi } from '../../../src/extension/extension';
 import type { EvaluateSummary } from '../../../src/extension/sidebarView';
 import type { MazeEditorSession } from '../../../src/extension/mazeEditorProvider';
 import type { SolveSummary } from '../../../src/shared/protocol/webview/mazeEditor';
-import { parseMaze } from '../../../src/shared/mazeFormat';
-import { solveMaze } from '../../../src/shared/problems/maze';
+import { parseMaze } from '../../../src/shared/maze/mazeFormat';
+import { solveMaze } from '../../../src/shared/maze/bfs';
 
 const EXTENSION_ID = 'deep-thinking-lab.deep-thinking-lab';
 const VIEW_TYPE = 'deepThinking.mazeEditor';
@@ -231,7 +231,7 @@ describe('Deep Thinking Lab in VS Code', function () {
     const bundled = bundledMazeModel();
     if (!bundled) return this.skip();
     await api.models.select('mazes', bundled.spec);
-    // Seed 2: the bundled model solves it (test/unit/eval/solveSessionTiles.test.ts, on tiles and dense).
+    // Seed 2: the bundled model solves it (test/unit/engine/solve/solveSessionTiles.test.ts, on tiles and dense).
     const uri = await vscode.commands.executeCommand<vscode.Uri>('deepThinking.newMaze', { size: 29, seed: 2 });
     assert.ok(uri);
     const session = await until('its maze editor', () => api.mazeEditors.sessionsFor(uri)[0]);

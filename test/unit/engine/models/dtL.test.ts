@@ -1,0 +1,128 @@
+/** DT-L: the contractive recurrent block, its checkpoints, and that the other nets are untouched by it. */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tf, initBackend } from '../../../../src/engine/tf';
+import { Rng } from '../../../../src/shared/rng';
+import type { Architecture } from '../../../../src/shared/architecture';
+import { createModel } from '../../../../src/engine/models/createModel';
+import { DTLNet, DTL_CONTRACTION, spectralNorm } from '../../../../src/engine/models/dtL';
+import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint/checkpoint';
+import { exportOnnx } from '../../../../src/engine/tiles/onnxExport';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function randomTensor(rng: Rng, shape: number[], scale = 1): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale), shape);
+}
+
+function norm(t: tf.Tensor): number {
+  return tf.tidy(() => Math.sqrt(tf.sum(tf.square(t)).dataSync()[0]));
+}
+
+test('spectralNorm: matches the largest singular value of a matrix with known singular values', () => {
+  // M = diag(3, 2, 0.5) rotated by an orthogonal Householder matrix on each side keeps σ = 3.
+  const rows = 3;
+  const cols = 3;
+  const h = (v: number[]) => {
+    const n2 = v.reduce((a, b) => a + b * b, 0);
+    return v.map((a, i) => v.map((b, j) => (i === j ? 1 : 0) - (2 * a * b) / n2));
+  };
+  const P = h([1, 2, 3]);
+  const Q = h([-2, 1, 0.5]);
+  const D = [3, 2, 0.5];
+  const m = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) for (let k = 0; k < 3; k++) m[i * cols + j] += P[i][k] * D[k] * Q[k][j];
+  const { sigma } = spectralNorm(m, rows, cols);
+  assert.ok(Math.abs(sigma - 3) < 1e-4, `σ = ${sigma}`);
+});
+
+for (const dims of [1, 2] as const) {
+  test(`DT-L ${dims}-D: ‖f(φ) − f(ψ)‖ ≤ ${DTL_CONTRACTION}·‖φ − ψ‖ on random pairs, where DT-recall with the same weights expands`, () => {
+    const arch: Architecture = { kind: 'dt-l', dims, width: 8, inChannels: dims === 2 ? 3 : 1, maxIters: 5, blocks: 2 };
+    const rng = new Rng(21 + dims);
+    // Large weights: the plain DT-recall block with them expands distances; DT-L must still contract.
+    const net = createModel(arch, () => rng.next() * 4 - 2) as DTLNet;
+    const recall = createModel({ ...arch, kind: 'dt-recall' }, new Map([...net.weights].map(([k, v]) => [k, v.dataSync() as Float32Array])));
+    const spatial = dims === 2 ? [2, 9, 7] : [2, 17];
+    let worstRatio = 0;
+    let recallMax = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const x = randomTensor(rng, [...spatial, arch.inChannels]);
+      const a = randomTensor(rng, [...spatial, arch.width], 3);
+      // Near pairs and far pairs: the bound must hold at every scale.
+      const b = tf.add(a, randomTensor(rng, [...spatial, arch.width], trial % 2 ? 0.01 : 3));
+      const d = norm(tf.sub(a, b));
+      const ratio = norm(tf.sub(net.step(a, x, 0), net.step(b, x, 0))) / d;
+      const recallRatio = norm(tf.sub(recall.step(a, x, 0), recall.step(b, x, 0))) / d;
+      worstRatio = Math.max(worstRatio, ratio);
+      recallMax = Math.max(recallMax, recallRatio);
+      tf.dispose([x, a, b]);
+    }
+    assert.ok(worstRatio <= DTL_CONTRACTION + 1e-5, `DT-L Lipschitz ratio ${worstRatio}`);
+    assert.ok(worstRatio > 0, 'the block is not constant');
+    assert.ok(recallMax > 1, `the unconstrained block with these weights expands (ratio ${recallMax}), so the test can fail`);
+    // A contraction converges: iterating from two different states brings them together.
+    const x = randomTensor(rng, [...spatial, arch.inChannels]);
+    let p = randomTensor(rng, [...spatial, arch.width], 5);
+    let q = randomTensor(rng, [...spatial, arch.width], 5);
+    const d0 = norm(tf.sub(p, q));
+    for (let i = 0; i < 30; i++) [p, q] = [net.step(p, x, i), net.step(q, x, i)];
+    assert.ok(norm(tf.sub(p, q)) <= DTL_CONTRACTION ** 30 * d0 + 1e-4, 'two states converge geometrically');
+    tf.dispose([x, p, q]);
+    net.dispose();
+    recall.dispose();
+  });
+}
+
+test('DT-L: the Lipschitz bound holds after training steps change the weights (σ is recomputed per weight version)', async () => {
+  const arch: Architecture = { kind: 'dt-l', dims: 1, width: 6, inChannels: 1, maxIters: 4, blocks: 1 };
+  const rng = new Rng(5);
+  const net = createModel(arch, () => rng.next()) as DTLNet;
+  const name = 'recur_block.0.weight';
+  const before = net.normalisedKernel(name);
+  const w = net.weights.get(name)!;
+  w.assign(tf.mul(w, 7)); // a bigger kernel: the normalised one must not change (W/σ(W) is scale-free)
+  const after = net.normalisedKernel(name);
+  assert.ok(norm(tf.sub(before, after)) < 1e-4 * norm(before), 'normalised kernel is invariant to scaling the raw weight');
+  tf.dispose([before, after]);
+  net.dispose();
+});
+
+test('DT-L: checkpoint round trip keeps the kind and the outputs; dt-recall checkpoints and onnx export are unchanged', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtl-'));
+  try {
+    const arch: Architecture = { kind: 'dt-l', dims: 2, width: 4, inChannels: 3, maxIters: 3, blocks: 1 };
+    const rng = new Rng(9);
+    const net = createModel(arch, () => rng.next());
+    const x = randomTensor(rng, [1, 5, 5, 3]);
+    const out1 = net.forward(x, 6).logits;
+    await saveCheckpoint(path.join(dir, 'dtl'), net, { problem: 'mazes' });
+    const { model, meta } = await loadCheckpoint(path.join(dir, 'dtl'));
+    assert.equal(meta.architecture.kind, 'dt-l');
+    assert.ok(model instanceof DTLNet, 'loads as a DT-L net');
+    const out2 = model.forward(x, 6).logits;
+    assert.ok(norm(tf.sub(out1, out2)) < 1e-5, 'same logits after the round trip');
+    // The same weights as a dt-recall checkpoint load as the plain net, with different outputs.
+    const weights = await net.exportWeights();
+    const plain = createModel({ ...arch, kind: 'dt-recall' }, weights);
+    await saveCheckpoint(path.join(dir, 'plain'), plain, { problem: 'mazes' });
+    const back = await loadCheckpoint(path.join(dir, 'plain'));
+    assert.equal(back.meta.architecture.kind, 'dt-recall');
+    assert.ok(!(back.model instanceof DTLNet));
+    const out3 = back.model.forward(x, 6).logits;
+    assert.ok(norm(tf.sub(out3, plain.forward(x, 6).logits)) < 1e-6);
+    assert.ok(norm(tf.sub(out3, out1)) > 1e-3, 'DT-L and DT-recall differ on the same weights');
+    assert.ok(exportOnnx(plain.arch, weights, 'step').length > 0, 'dt-recall still exports to onnx');
+    assert.throws(() => exportOnnx(arch, weights, 'step'), /not dt-l/);
+    tf.dispose([x, out1, out2, out3]);
+    for (const m of [net, model, plain, back.model]) m.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
