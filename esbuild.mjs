@@ -1,4 +1,4 @@
-// Bundles every runtime of the project (DESIGN.md §1):
+// Bundles every runtime of the project (docs/design.md, Runtimes):
 //   dist/extension.js   the VS Code extension (Node, CJS, `vscode` external, no tfjs)
 //   dist/engine.js      the engine process (Node, CJS; tfjs + wasm)
 //   dist/cli.js         the `deep-thinking` CLI (same engine modules, in-process)

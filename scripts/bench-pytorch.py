@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side PyTorch timings for the configs of issue #4 (optional; needs Debian's python3-torch).
+"""Side-by-side PyTorch timings for the configs (optional; needs Debian's python3-torch).
 
     apt-get install python3-torch          # ~1 GB; not a dependency of the project
     python3 scripts/bench-pytorch.py [--threads 2] [--reps 10] [--ours ours.json] [--json out.json]
@@ -27,7 +27,7 @@ import sys
 import time
 
 # Idle OpenMP threads must sleep, not spin: on a shared machine spinning makes everything (PyTorch included)
-# far slower (issue #4). Must be set before torch is imported.
+# far slower. Must be set before torch is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
@@ -141,7 +141,7 @@ def main():
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.benchmark = True
-    # Debian's torch defaults to 1 thread: set it explicitly (issue #4).
+    # Debian's torch defaults to 1 thread: set it explicitly.
     torch.set_num_threads(a.threads)
     where = torch.cuda.get_device_name(DEVICE) if DEVICE.type == "cuda" else f"{torch.get_num_threads()} threads"
     print(f"PyTorch {torch.__version__}, {where}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")

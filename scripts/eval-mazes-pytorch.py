@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Big-maze accuracy of a bundled DT-recall maze model, on a GPU when there is one (issue #5's 201x201 report).
+"""Big-maze accuracy of a bundled DT-recall maze model, on a GPU when there is one (201x201 report).
 
 Our engine (tfjs / libtorch / onnxruntime) is the product; this script is a cross-check that lets a GPU evaluate
 many 201x201 mazes for thousands of iterations, which these 2 CPU cores cannot do in a session. It re-implements

@@ -1,6 +1,6 @@
 /**
  * Write the exact maze test set that `deep-thinking eval --size N --count K --seed S` uses, as one compact file
- * for scripts/eval-mazes-pytorch.py (the GPU cross-check of big-maze accuracy, issue #5):
+ * for scripts/eval-mazes-pytorch.py (the GPU cross-check of big-maze accuracy):
  *
  *   npx tsx scripts/export-maze-set.ts --size 201 --count 50 --seed 9001 --out .tmp/mazes-201.dtset \
  *       [--reference-model mazes --reference-iterations 50 --reference-count 2]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the bundled models in media/models/ (issue #5). Long (hours on 2 CPU cores) and not part of CI.
+# Reproduces the bundled models in media/models/. Long (hours on 2 CPU cores) and not part of CI.
 # Each run writes its best-by-validation checkpoint to .deep-thinking/default-models/<name>/; the curves are then
 # recorded into model.json with `eval --record` on fresh test sets (seed 9001, never a training seed) and the
 # checkpoint is copied into media/models/<name>/. The exact command of each run is also stored in its model.json.
@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 npm run build --silent
 OUT=.deep-thinking/default-models
 DT="node bin/deep-thinking.js --json"
-CSV=${LICHESS_CSV:-../shared/data/lichess_puzzles.csv}
+# The Lichess puzzle CSVs (standard header) are not in the repository: point LICHESS_CSV and LICHESS_TEST_CSV at them.
+CSV=${LICHESS_CSV:?set LICHESS_CSV to the Lichess puzzle CSV used for training}
 mkdir -p "$OUT"
 
 train() { # train <name> <args…>
@@ -57,7 +58,7 @@ for S in 5 9 13; do record mazes-ff size $S 10; done; ship mazes-ff
 
 # Chess: DT-recall and the feed-forward baseline on the same budget (width 64, 20 iterations/layers, Adam, 8 epochs)
 # on the easy puzzles (rating < 1200) of the training CSV; curves per rating band of the test CSV.
-TEST_CSV=${LICHESS_TEST_CSV:-../shared/data/lichess_puzzles_test.csv}
+TEST_CSV=${LICHESS_TEST_CSV:?set LICHESS_TEST_CSV to the held-out Lichess puzzle CSV}
 for name in chess chess-ff; do
   its=40; [ $name = chess-ff ] && its=20  # a 20-layer net stops at 20
   train $name --recipe $name --csv "$CSV" --seed 1

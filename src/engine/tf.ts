@@ -1,7 +1,7 @@
 /**
  * The only module that imports tfjs. Everything else in the engine imports `tf` from here.
  *
- * Backend choice (issue #2, "Backends"):
+ * Backend choice:
  * - `gpu`    → @tensorflow/tfjs-node-gpu (CUDA), when installed and loadable;
  * - `native` → @tensorflow/tfjs-node (libtensorflow), when installed and loadable;
  * - `torch`  → libtorch through our optional Node-API addon (native/, src/engine/backends/torch), when built;
@@ -83,7 +83,7 @@ async function useWasm(requested: BackendPreference): Promise<BackendInfo> {
 }
 
 /**
- * libtorch kernels (issue #4). Loaded lazily: the module and its addon exist only where `npm run build:native` ran.
+ * libtorch kernels. Loaded lazily: the module and its addon exist only where `npm run build:native` ran.
  * libtorch threads itself (all cores by default), so gradient worker threads should stay at 1 with this backend.
  */
 async function useTorch(requested: BackendPreference): Promise<BackendInfo> {

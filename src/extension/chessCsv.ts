@@ -5,7 +5,7 @@
  * and reading stops after `limit` good puzzles. Bad rows never stop the load: they are counted and the first few
  * are reported as "file:line: column X: what is wrong".
  *
- * Why not src/engine/data/csv.ts: the extension must not depend on the engine's modules (DESIGN.md §1 — it talks to
+ * Why not src/engine/data/csv.ts: the extension must not depend on the engine's modules (docs/design.md, Runtimes — it talks to
  * the engine over JSON-RPC only); both share the line parser in src/shared/csvLine.ts.
  */
 import { Chess } from 'chess.js';

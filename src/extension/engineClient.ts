@@ -1,5 +1,5 @@
 /**
- * The engine process, seen from the extension (DESIGN.md §1): a vscode-languageclient LanguageClient over IPC that
+ * The engine process, seen from the extension (docs/design.md, Runtimes): a vscode-languageclient LanguageClient over IPC that
  * runs dist/engine.js with the extension host's own Node (fork), or with `deepThinking.engine.nodePath` (spawn via
  * `runtime`). The same connection carries the `.maze` language features and our typed deepThinking/* requests.
  *

@@ -1,7 +1,7 @@
 /**
  * Activation: one LogOutputChannel, the engine client (the engine process is also the `.maze` language server), the
  * model registry, the training runs, and then the views that use them: the `.maze` custom editor, the prefix-sum and
- * chess panels, the sidebar, and the palette commands. Nothing here computes tensors (DESIGN.md §1).
+ * chess panels, the sidebar, and the palette commands. Nothing here computes tensors (docs/design.md, Runtimes).
  *
  * `activate` returns the extension's API, which the extension-host tests use to reach the engine and the editors.
  */

@@ -1,5 +1,5 @@
 /**
- * What a model *is*, independent of its weights. Stored in every checkpoint's model.json (DESIGN.md §4),
+ * What a model *is*, independent of its weights. Stored in every checkpoint's model.json (docs/design.md, Formats),
  * so loading needs no side knowledge. Pure data: shared by engine, extension and webviews.
  */
 /** dt-l: DT-recall with a Lipschitz-constrained (contractive) recurrent block (Bear et al. 2024) */

@@ -1,7 +1,7 @@
 /**
  * The webview end of the webview ⇄ extension channel: wraps `acquireVsCodeApi()` (which may be called only once per
  * page) in a Messenger, and gives typed access to the persisted state (getState/setState survive a webview reload
- * and a hidden→visible round trip, DESIGN.md "a webview reload restores its state").
+ * and a hidden→visible round trip, a webview reload restores its state).
  *
  * Every page does:
  *   const { messenger, state } = connect<HostToPage, PageToHost>(validateHostMessage);

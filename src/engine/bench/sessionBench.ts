@@ -1,7 +1,7 @@
 /**
  * `deep-thinking bench session --size N`: a maze solved the way the editor solves it — through SolveSession, with
  * frames streamed (throttled to `fps`, within the frame budget) — so the cost of streaming and the engine the
- * editor ends up on (tiles on onnxruntime-node, or tfjs tensors) are measured, not assumed (issue #4: "the
+ * editor ends up on (tiles on onnxruntime-node, or tfjs tensors) are measured, not assumed ("the
  * per-iteration stream for the editor that does not slow the solve"). Run it twice, with `fps` 30 and with a
  * negligible rate, to see what the stream costs.
  */

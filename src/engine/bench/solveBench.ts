@@ -1,6 +1,6 @@
 /**
- * `deep-thinking bench solve --size N`: how fast, and in how much memory, a net thinks about one big maze
- * (issue #4, parts 2–4). Three paths:
+ * `deep-thinking bench solve --size N`: how fast, and in how much memory, a net thinks about one big maze.
+ * Three paths:
  *   - dense:  DTNet.think() through tfjs (the reference; whole image every iteration);
  *   - sparse: SparseThinker, recomputing only tiles whose neighbourhood changed, on the fastest engine available
  *             (or the one named by `engine`);

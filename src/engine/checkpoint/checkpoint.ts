@@ -1,5 +1,5 @@
 /**
- * Checkpoints: a self-describing directory (DESIGN.md §4; nanoGPT's habit of storing the model args with the
+ * Checkpoints: a self-describing directory (docs/design.md, Formats; nanoGPT's habit of storing the model args with the
  * weights, so loading needs no side knowledge).
  *
  *   <dir>/model.json   { format: 'deep-thinking-checkpoint', formatVersion: 1, architecture, problem, training,

@@ -17,7 +17,7 @@
  *   dicts look exactly like the plain nets'. Importing one gives a net without the norm (wrong outputs). None of
  *   the paper's published configs use it.
  *
- * Chess orientation (DESIGN.md §4). The paper's data (easy_to_hard_data `make_chess.py`) stores boards with
+ * Chess orientation (docs/design.md, Formats). The paper's data (easy_to_hard_data `make_chess.py`) stores boards with
  * row 0 = rank 1, column 0 = file a, planes 0–5 = side to move's K,Q,B,N,R,P; its loader
  * (deep-thinking `FlippedChessPuzzleDataset`) then flips the rows of the input AND of the target (torch.flip on the
  * rank axis) for positions where black moves. So a paper chess net sees every board with the side to move's home

@@ -1,5 +1,5 @@
 /**
- * Float16 storage for bundled checkpoints (issue #5: "a few MB each at most"): the weights stay in tfjs's own
+ * Float16 storage for bundled checkpoints ("a few MB each at most"): the weights stay in tfjs's own
  * encoding — a manifest entry { dtype: 'float32', quantization: { dtype: 'float16' } } that tf.io.decodeWeights
  * (and so loadCheckpoint) expands back to float32 on load. Halves weights.bin; the relative error per weight is at
  * most 2^-11 (values below float16's normal range lose more, absolutely < 6e-8).

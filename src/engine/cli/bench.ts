@@ -1,7 +1,7 @@
 /**
  * `deep-thinking bench`: the median ms of one training step — T recurrent iterations with recall, the head on the
  * last, per-position cross-entropy, backward, Adam update — on random data, for side-by-side comparison with
- * PyTorch on the same config (issue #4). And `bench solve`: thinking on one big maze.
+ * PyTorch on the same config. And `bench solve`: thinking on one big maze.
  * Speed is measured here, never asserted in unit tests.
  */
 import { tf, backendInfo } from '../tf';

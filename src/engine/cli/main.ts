@@ -1,5 +1,5 @@
 /**
- * `deep-thinking`: the terminal front end of the engine (issue #2, "CLI"). It drives the same modules as the
+ * `deep-thinking`: the terminal front end of the engine. It drives the same modules as the
  * extension's engine process, in-process. The sub-commands and their flags are a contract used by acceptance
  * checks: keep them exactly.
  */

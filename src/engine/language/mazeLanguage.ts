@@ -1,5 +1,5 @@
 /**
- * The engine as the language server for `.maze` documents (DESIGN.md §1): diagnostics in the Problems panel (ragged
+ * The engine as the language server for `.maze` documents (docs/design.md, Runtimes): diagnostics in the Problems panel (ragged
  * rows, unknown characters, missing or duplicate S/G, goal unreachable) and a hover naming the unit under the cursor.
  * The parsing and the messages are src/shared/maze/mazeFormat's, the same ones the custom editor shows, so the Problems
  * panel and the editor never disagree.

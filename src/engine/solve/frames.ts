@@ -68,7 +68,7 @@ export function poolGrid(grid: Grid, maxCells: number, mode: PoolMode = 'max'): 
 
 /**
  * Per-pixel P(class 1) of a maze image [(2R+2)×(2C+2)] → per-unit P [R×C]: the mean of the unit's 2×2 pixels
- * (DESIGN.md §4 layout: unit (r, c) owns pixels (1+2r+dy, 1+2c+dx)). Units with `walls[u]` set get 0: wall pixels
+ * (docs/design.md, Formats: unit (r, c) owns pixels (1+2r+dy, 1+2c+dx)). Units with `walls[u]` set get 0: wall pixels
  * lie outside the loss mask, so what the net says there means nothing.
  */
 export function mazeUnitProbs(rows: number, cols: number, pixelProbs: Float32Array, walls?: ArrayLike<number>): Float32Array {

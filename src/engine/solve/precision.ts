@@ -1,7 +1,7 @@
 /**
  * Thinking precision: float32 everywhere, or bfloat16 convolutions for inference on the libtorch backend.
  *
- * Why (issue #4, long thinking): a DT maze net spends ~95 % of an iteration in its five 3×3 convolutions. On CPUs
+ * Why: a DT maze net spends ~95 % of an iteration in its five 3×3 convolutions. On CPUs
  * with AVX512-BF16 (this machine: 2 Zen 4 cores) oneDNN runs them in bfloat16 ~2.3× faster than in float32
  * (408×408×32: ~7 vs ~16 ms per conv, channels-last, measured with Debian's python3-torch). bfloat16 keeps float32's
  * range with an 8-bit mantissa, so a state is rounded at every convolution; the net is a contracting dynamical

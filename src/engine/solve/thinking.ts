@@ -6,7 +6,7 @@
  *     [1, ...spatial, width] (NHWC) and each step is DTNet.step, as DTNet.think computes it.
  *   - TileThinking: the sparse tile thinker (src/engine/tiles/sparseThinker.ts) on the fastest tile kernels
  *     (onnxruntime-node where it installs): 2-D nets with tied weights, i.e. mazes. It recomputes only the tiles
- *     whose neighbourhood changed (issue #4, part 2), so a big maze thinks ~10× faster than dense tfjs-wasm, and it
+ *     whose neighbourhood changed, so a big maze thinks ~10× faster than dense tfjs-wasm, and it
  *     knows when the state has reached its 2-cycle (nothing left to compute).
  *
  * Interventions (§5 of Bansal et al. 2022) need the state as a tensor and a new state from a given thought:

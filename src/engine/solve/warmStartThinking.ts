@@ -1,6 +1,5 @@
 /**
- * Thinking that starts dense in bfloat16 and finishes on the sparse tile thinker in float32 (issue #4, long
- * thinking on big mazes).
+ * Thinking that starts dense in bfloat16 and finishes on the sparse tile thinker in float32.
  *
  * Why: in the first ~100 iterations on a big maze most of the image changes, so the sparse thinker computes nearly
  * every tile plus its halo (~200 ms per iteration on 408×408 px with onnxruntime-node, 2 threads), while one dense

@@ -1,6 +1,6 @@
 /**
  * Export pieces of a 2-D DT/DT-recall net (projection, one recurrent step, head) as ONNX graphs, so that
- * onnxruntime-node can run inference (issue #4, part 2). No Python at run time: the ModelProto is written with the
+ * onnxruntime-node can run inference. No Python at run time: the ModelProto is written with the
  * tiny protobuf writer in protobuf.ts.
  *
  * The graphs take and return channels-last tensors, [N,H,W,C], exactly as the rest of the engine keeps them; they

@@ -1,5 +1,5 @@
 /**
- * onnxruntime-node as a thinking engine (issue #4, part 2): the net's projection, recurrent step and head are
+ * onnxruntime-node as a thinking engine: the net's projection, recurrent step and head are
  * exported to ONNX (onnxExport.ts) and run by ORT's CPU execution provider on all cores.
  *
  * onnxruntime-node is an *optional* dependency (its CPU binary ships inside the npm package; install it with
@@ -62,7 +62,7 @@ export async function ortKernels(net: DTNet, opts: OrtKernelOptions = {}): Promi
     graphOptimizationLevel: 'all',
     // Spinning worker threads burn the cores while waiting; on a shared machine (or beside the extension host and
     // the editor's renderer) that makes every other process, and then ORT itself, slower. Same lesson as OpenMP's
-    // OMP_WAIT_POLICY=PASSIVE in issue #4.
+    // OMP_WAIT_POLICY=PASSIVE.
     extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' } } },
   };
   const make = (kind: 'project' | 'step' | 'head') => ort.InferenceSession.create(exportOnnx(net.arch, weights, kind), sessionOptions);

@@ -1,5 +1,5 @@
 /**
- * Choose the fastest thinking engine available on this machine, at run time (issue #4: "pick the fastest
+ * Choose the fastest thinking engine available on this machine, at run time ("pick the fastest
  * inference path you can measure and keep the others as fallbacks").
  *
  * Candidates: onnxruntime-node (optional dependency; multi-threaded CPU) and tfjs through whatever backend tf.ts

@@ -1,5 +1,5 @@
 /**
- * Sparse, tiled thinking in constant memory (issue #4, part 2).
+ * Sparse, tiled thinking in constant memory.
  *
  * A trained maze net changes only a thin front of its hidden state per iteration (Bansal et al. 2022, §5: the
  * path is painted progressively). The recurrent block is a stack of 3×3 convs — recall conv + 2 residual blocks ×

@@ -1,5 +1,5 @@
 /**
- * Tile geometry and the copies in and out of tile batches, for sparse thinking (issue #4, part 2).
+ * Tile geometry and the copies in and out of tile batches, for sparse thinking.
  *
  * An image of H×W pixels is cut into tiles of `size`×`size` (the last row/column of tiles may be smaller).
  * To recompute a tile exactly, a conv stack of radius r needs the tile dilated by r ("patch"). The patch is

@@ -4,8 +4,8 @@
  * `paper`: the published recipes (aks2203/deep-thinking config/problem/hyp/*_default.yaml and
  * config/problem/*.yaml; Bansal et al. 2022, appendix): widths 400 / 128 / 512, 30 iterations, 150 / 50 / 130 epochs.
  * `cpu` (the default): the same optimiser, loss weight α, clipping and throttle, at sizes that train in minutes on
- * a 2-core CPU with tfjs-wasm (REFERENCE_RESULTS.md: a paper-sized maze epoch alone takes ~18 min there with
- * PyTorch; tfjs-wasm is slower still). Only width, iterations, data size, epochs and the warm-up unit differ.
+ * a 2-core CPU with tfjs-wasm (a paper-sized maze epoch alone takes ~18 min there with PyTorch;
+ * tfjs-wasm is slower still). Only width, iterations, data size, epochs and the warm-up unit differ.
  */
 import type { ModelKind } from '../../shared/architecture';
 import type { ProblemId } from '../../shared/problems/problem';
@@ -72,7 +72,7 @@ export const PAPER_DEFAULTS: Record<ProblemId, TrainingDefaults> = {
  * CPU-sized recipes: the paper's optimiser, α, clipping and throttle; smaller nets and data. Warm-up counts steps
  * (a CPU run has only a handful of epochs); no lr decay unless asked for. Prefix sums and mazes also validate on
  * bigger puzzles (2× the length; 13×13 mazes) and keep the checkpoint that extrapolates best: the reference runs
- * show later epochs can keep 100 % at the training size while losing extrapolation (REFERENCE_RESULTS.md).
+ * show later epochs can keep 100 % at the training size while losing extrapolation.
  * Rough cost with tfjs-wasm on 2 cores: prefix sums ≈ 2–4 min, mazes ≈ 5 min per epoch.
  */
 export const CPU_DEFAULTS: Record<ProblemId, TrainingDefaults> = {

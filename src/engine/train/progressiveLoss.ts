@@ -10,7 +10,7 @@
  *
  * Where the paper's code always runs the full unroll (even at α = 1, only to report training accuracy), we skip
  * a term whose weight is 0: α = 1 runs no full unroll, α = 0 runs no progressive part. On a CPU the full unroll
- * is the most expensive thing in a step (REFERENCE_RESULTS.md).
+ * is the most expensive thing in a step.
  *
  * The n detached iterations run *outside* the gradient function, so tfjs records no tape for them: the same
  * gradient as `.detach()`, without keeping their activations.

@@ -1,4 +1,4 @@
-// The `.maze` text format (DESIGN.md §4) and the grid model that the editor, the language server and the
+// The `.maze` text format (docs/design.md, Formats) and the grid model that the editor, the language server and the
 // engine share.
 //
 //   ; comment or metadata (`; key: value`)

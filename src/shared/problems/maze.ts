@@ -1,6 +1,6 @@
 // Mazes (Bansal et al. 2022, §3.2): find the path from start to goal; the net paints it pixel by pixel.
 //
-// Image layout (DESIGN.md §4). R×C grid units → (2R+2)×(2C+2)×3 RGB, channels-last [H, W, 3]:
+// Image layout (docs/design.md, Formats). R×C grid units → (2R+2)×(2C+2)×3 RGB, channels-last [H, W, 3]:
 //   pixel (y, x) with y = 1 + 2r + dy, x = 1 + 2c + dx (dy, dx ∈ {0,1}) belongs to unit (r, c);
 //   row 0, row 2R+1, column 0 and column 2C+1 are a 1-pixel wall border.
 //   wall (0,0,0) black, open (1,1,1) white, start (0,1,0) green, goal (1,0,0) red.
@@ -89,7 +89,7 @@ function openUnits(grid: MazeGrid): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // The problem
 
-/** RGB of each unit kind (DESIGN.md §4). */
+/** RGB of each unit kind (docs/design.md, Formats). */
 const WALL_RGB = [0, 0, 0] as const;
 const OPEN_RGB = [1, 1, 1] as const;
 const START_RGB = [0, 1, 0] as const;

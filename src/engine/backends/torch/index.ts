@@ -1,5 +1,5 @@
 /**
- * The optional 'torch' backend (issue #4): tfjs kernels run by libtorch through the Node-API addon in native/.
+ * The optional 'torch' backend: tfjs kernels run by libtorch through the Node-API addon in native/.
  * The model stays the one TypeScript definition in src/engine/models; only the kernels change.
  *
  *   registerTorchBackend()      load the addon, set libtorch's threads and device, register backend 'torch' and its

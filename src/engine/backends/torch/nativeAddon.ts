@@ -5,7 +5,7 @@
  * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels). Shapes and
  * dtypes of outputs are computed on the JS side (tfjs's own shape helpers), so a call passes ids and numbers only.
  *
- * Threads (issue #4): Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
+ * Threads: Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
  * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
  * spinning OpenMP workers made libtorch ~200× slower while another process kept the cores busy.
  */

@@ -2,7 +2,7 @@
  * The Relu gradient as one native kernel on the torch backend.
  *
  * tfjs defines d relu(x) = dy · cast(step(x), 'float32'): three kernels and two full-size temporaries per ReLU. A DT
- * net has 5 ReLUs per recurrent iteration, so on the 1-D training config of issue #4 (T 20, width 64, batch 64)
+ * net has 5 ReLUs per recurrent iteration, so on the 1-D training config (T 20, width 64, batch 64)
  * that is ~100 extra elementwise passes per step, where PyTorch runs one threshold_backward. This replaces the
  * global Relu gradient with one that calls the addon's DtReluGrad (libtorch threshold_backward: dy where x > 0,
  * else 0) when the torch backend is active, and the original composition on every other backend.

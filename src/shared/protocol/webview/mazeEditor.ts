@@ -5,7 +5,7 @@
  * from the text the host sends back.
  *
  * Everything that arrives from the page is untrusted: `validatePageMessage` checks every request and event before a
- * handler sees it (DESIGN.md, Security).
+ * handler sees it (docs/design.md, Protocols).
  */
 import type { ProtocolShape, Validator } from '../messenger';
 import type { SolveFrame, ThoughtParams, ThoughtResult } from '../engine';

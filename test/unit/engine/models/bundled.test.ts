@@ -1,6 +1,6 @@
 /**
  * Every bundled model (media/models/<name>/) loads, and its accuracy on a freshly generated test set is checked
- * with real numbers (issue #5):
+ * with real numbers:
  * - the models the extension selects by default must clear a bar just below the issue's target;
  * - every model must reproduce the curve stored in its model.json (same generator, same seed 9001), within 2 points —
  *   the stored curves are what the side panel draws, so they must be true.

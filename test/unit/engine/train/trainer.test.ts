@@ -128,8 +128,7 @@ test('progress events: steps count up to totalSteps, one epoch event per epoch w
 test('a tiny DT-recall learns 8-bit prefix sums (≥ 95 % validation) and extrapolates to 16 bits', async (t) => {
   await initBackend('wasm');
   // ~1,000 steps of batch 16 (about 10–30 s on 2 CPU cores). The configuration and seed were chosen so this
-  // run reaches the bar with margin; other seeds learn more slowly (as the paper's own runs do: see
-  // REFERENCE_RESULTS.md), which is why selection is by validation and the seed is fixed.
+  // run reaches the bar with margin; other seeds learn more slowly (as the paper's own runs do), which is why selection is by validation and the seed is fixed.
   const r = await train({
     problem: 'prefix-sums', size: 8, trainSize: 256, width: 32, maxIters: 6, epochs: 80, batchSize: 16, lr: 1e-3,
     warmupPeriod: 20, threads: 1, seed: 2, valSize: null,
