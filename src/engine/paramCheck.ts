@@ -5,7 +5,7 @@
  */
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 
-/** `type` or `type?` (optional): string, number, boolean, object, string[], number[], number|auto. */
+/** `type` or `type?` (optional): string, number, boolean, object, string[], number[], number|auto, number[]|auto. */
 export type ParamSpec = Record<string, string>;
 
 const ok: Record<string, (v: unknown) => boolean> = {
@@ -16,6 +16,7 @@ const ok: Record<string, (v: unknown) => boolean> = {
   'string[]': (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
   'number[]': (v) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)),
   'number|auto': (v) => v === 'auto' || (typeof v === 'number' && Number.isFinite(v)),
+  'number[]|auto': (v) => v === 'auto' || (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))),
 };
 
 function shown(v: unknown): string {

@@ -280,7 +280,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       path.dispose();
       release();
     }
-  });
+  }, { evalId: 'string', model: 'string', problem: 'string', sizes: 'number[]', iterations: 'number[]|auto', maxIterations: 'number?', count: 'number', seed: 'number?', csv: 'string?' });
 
   handle(EvaluateEstimateRequest, async (p: EvaluateEstimateParams): Promise<EvaluateEstimateResult> => {
     const { value: loaded, release } = await models.acquire(p.model);
@@ -291,7 +291,7 @@ export function startServer(connection: Connection, opts: ServerOptions): Engine
       path.dispose();
       release();
     }
-  }, { evalId: 'string', model: 'string', problem: 'string', sizes: 'number[]', iterations: 'number[]', count: 'number', seed: 'number?', csv: 'string?' });
+  }, { model: 'string', problem: 'string', sizes: 'number[]', count: 'number', iterations: 'number[]|auto', seed: 'number?', csv: 'string?' });
 
   // ---- solving -----------------------------------------------------------------------------------------------------
   const sendFrame = (frame: Parameters<Parameters<SolveSession['solve']>[1]>[0]) =>

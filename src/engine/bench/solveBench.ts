@@ -8,6 +8,7 @@
  * Memory is sampled over time (rss) so a reader can see it stay flat over 25,000 iterations.
  * Speed claims belong here, never in unit tests.
  */
+import { TILE_DEFAULTS } from '../tiles/tileDefaults';
 import { tf, backendInfo } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { createModel } from '../models/createModel';
@@ -41,9 +42,9 @@ export interface SolveBenchOptions {
    */
   modelSpec?: DTNet | string;
   seed?: number;
-  /** sparse only: see SparseThinkerOptions.tolerance (default 0 = exact) */
+  /** sparse only: see SparseThinkerOptions.tolerance (default TILE_DEFAULTS.tolerance; 0 = exact) */
   tolerance?: number;
-  /** sparse only: see SparseThinkerOptions.selfTolerance (default: the tolerance, as the editor's tile thinking) */
+  /** sparse only: see SparseThinkerOptions.selfTolerance (default: the tolerance) */
   selfTolerance?: number;
   path?: SolvePath;
   /** sparse only: which engine runs the tiles (default 'auto' = fastest measured) */
@@ -261,7 +262,7 @@ export async function benchSolve(opts: SolveBenchOptions): Promise<SolveBenchRes
     backend = kernels.name;
     threads = kernels.threads;
     const thinker = new SparseThinker(net, kernels, enc.data, H, W,
-      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? 32, tolerance: opts.tolerance ?? 0, selfTolerance: opts.selfTolerance ?? opts.tolerance, blockTiles: opts.blockTiles });
+      path === 'ort' ? { tileSize: Math.max(H, W), tolerance: -1 } : { tileSize: opts.tileSize ?? TILE_DEFAULTS.tileSize, tolerance: opts.tolerance ?? TILE_DEFAULTS.tolerance, selfTolerance: opts.selfTolerance ?? opts.tolerance ?? TILE_DEFAULTS.selfTolerance, blockTiles: opts.blockTiles });
     log(`${path}: ${backend}, ${H}×${W} px, ${thinker.grid.count} tile(s) of ${thinker.grid.size} px, halo ${thinker.stepHalo}, ${modelName}`);
     try {
       for (let i = 1; i <= maxIterations; i++) {

@@ -14,7 +14,7 @@ import { runBenchSession, runBenchSolve, runBenchTrain } from './bench';
 import { initBackend, BACKEND_PREFERENCES, type BackendPreference } from '../tf';
 import { parseDeviceSpec, type DeviceSpec } from '../backends/torch/nativeAddon';
 import { ENGINE_VERSION } from '../checkpoint/checkpoint';
-import { DEFAULT_TILE_TOLERANCE } from '../solve/thinking';
+import { TILE_DEFAULTS } from '../tiles/tileDefaults';
 
 const program = new Command();
 program
@@ -187,9 +187,9 @@ program
   .option('--width <w>', 'width for random weights', int('--width'), 32)
   .option('--iterations <n>', 'a number or auto', 'auto')
   .option('--path <p>', 'dense | sparse | ort | auto', 'auto')
-  .option('--tolerance <t>', 'sparse: a tile is recomputed once its neighbourhood changed by more (0 = exact; default as the editor)', num('--tolerance'), DEFAULT_TILE_TOLERANCE)
+  .option('--tolerance <t>', 'sparse: a tile is recomputed once its neighbourhood changed by more (0 = exact; default as the editor)', num('--tolerance'), TILE_DEFAULTS.tolerance)
   .option('--self-tolerance <t>', 'sparse: a tile whose own values moved by more is recomputed (default: the tolerance)', num('--self-tolerance'))
-  .option('--tile-size <px>', 'sparse: tile side in pixels', int('--tile-size'), 16)
+  .option('--tile-size <px>', 'sparse: tile side in pixels', int('--tile-size'), TILE_DEFAULTS.tileSize)
   .option('--patience <n>', 'auto: compare predictions this many iterations apart', int('--patience'), 100)
   .option('--seed <s>', 'maze seed', (v) => parseNumber(v, '--seed'), 7)
   .option('--engine <e>', 'tile kernels: auto | tfjs | ort', 'auto')

@@ -12,6 +12,7 @@
  * Interventions (§5 of Bansal et al. 2022) need the state as a tensor and a new state from a given thought:
  * `thoughtTensor()` and the constructors' `thought` argument provide both.
  */
+import { TILE_DEFAULTS } from '../tiles/tileDefaults';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { SparseThinker } from '../tiles/sparseThinker';
@@ -112,30 +113,14 @@ export class TensorThinking implements Thinking {
 }
 
 export interface TileThinkingOptions {
-  /** tile side in pixels (default 16, as `bench solve`) */
+  /** tile side in pixels (default TILE_DEFAULTS.tileSize) */
   tileSize?: number;
-  /** SparseThinkerOptions.tolerance (default DEFAULT_TILE_TOLERANCE) */
+  /** SparseThinkerOptions.tolerance (default TILE_DEFAULTS.tolerance) */
   tolerance?: number;
-  /**
-   * SparseThinkerOptions.selfTolerance (default: the tolerance itself, not the thinker's tolerance / 10: at 0.1 on
-   * 201×201 eval maze 0, / 10 cost 1.2× for the same answer)
-   */
+  /** SparseThinkerOptions.selfTolerance (default: the tolerance) */
   selfTolerance?: number;
 }
 
-export const DEFAULT_TILE_SIZE = 16;
-/**
- * How much change a tile's neighbourhood may accumulate before the tile is recomputed (and, as self-tolerance, how
- * far a tile's own values may have moved at its last computation). 0.1, not the 1e-3 it was: the thought's values
- * are O(1–10) and the answer is a sign per pixel, so on the bundled maze net lags below 0.1 never changed a cell of
- * the answer while the work fell ~10×. From the same state (201×201 eval maze 0, iteration 660, onnxruntime-node
- * tiles) the remaining 1,440 iterations took 67 s at 1e-3 (50–65 of 676 tiles active) and 7 s at 0.1 (~7 active),
- * both first correct at iteration 2,100. test/unit/engine/tiles/sparseThinker.test.ts requires, on 14 mazes of 13–59 cells,
- * the per-cell answer to equal the dense computation's at every 10th iteration and the verdict to turn correct at
- * the same iteration; single pixels may differ (a wall pixel, or one pixel of a cell's four). At 0.3 a check already
- * differed on 1 of 17 mazes, at 1 on all of them: see the README. The pixel-exact test stays at 1e-3.
- */
-export const DEFAULT_TILE_TOLERANCE = 0.1;
 
 export class TileThinking implements Thinking {
   readonly engine: string;
@@ -159,8 +144,8 @@ export class TileThinking implements Thinking {
       checkSwapShapes(thought.shape, [1, this.h, this.w, input.inChannels]);
       initialThought = thought.dataSync() as Float32Array;
     }
-    const tileSize = opts.tileSize ?? DEFAULT_TILE_SIZE;
-    const tolerance = opts.tolerance ?? DEFAULT_TILE_TOLERANCE;
+    const tileSize = opts.tileSize ?? TILE_DEFAULTS.tileSize;
+    const tolerance = opts.tolerance ?? TILE_DEFAULTS.tolerance;
     this.thinker = new SparseThinker(model, kernels, input.data, this.h, this.w, {
       tileSize,
       tolerance,

@@ -48,7 +48,7 @@ export interface ThinkingPathOptions {
    * the image is busy (124×124 px: 14.5 ms/iteration dense vs ~19 tiles) and lose on big mazes (408×408: ~124 vs 85).
    */
   tileMinPixels?: number;
-  /** tile size and tolerances of the tile thinker (defaults: 16 px, 0.1; see DEFAULT_TILE_TOLERANCE) */
+  /** tile size and tolerances of the tile thinker (defaults: TILE_DEFAULTS) */
   tiles?: TileThinkingOptions;
   /**
    * 'auto' (default): in 'auto' thinking on a native libtorch backend, a maze big enough for tiles starts dense with

@@ -20,6 +20,7 @@
  * 35.5 s; 0.01 (660): 52.0 s. (With the old tile tolerance of 1e-3 the best was 0.01: 111 s, because float32 tiles
  * at 1e-3 then spent ~200 iterations recomputing most tiles while the bfloat16 jitter died down.)
  */
+import { TILE_DEFAULTS } from '../tiles/tileDefaults';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { TensorThinking, type Thinking, type ThinkingInput, type ThinkingStep } from './thinking';
@@ -45,7 +46,7 @@ export const WARM_START_DEFAULTS: Required<WarmStartOptions> = {
   checkEvery: 10,
   bigChange: 0.05,
   switchBelow: 0.1,
-  tileSize: 16,
+  tileSize: TILE_DEFAULTS.tileSize,
   maxDenseIterations: Infinity,
   precision: 'bfloat16',
 };

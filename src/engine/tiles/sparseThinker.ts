@@ -30,23 +30,24 @@
  * only for tiles whose thought changed near them since that map was last computed (the head is 3 convs: radius
  * 3 ≤ r).
  */
+import { TILE_DEFAULTS } from './tileDefaults';
 import type { DTNet } from '../models/dtNet';
 import { hasRecall } from '../../shared/architecture';
 import { REGIONS, TileGrid, gatherRect, scatterCenter, spreadChange, type Rect, type Unit } from './tileGrid';
 import type { TileKernels } from './tileKernels';
 
 export interface SparseThinkerOptions {
-  /** tile side in pixels (default 32); a size ≥ the image makes one tile, i.e. the dense computation */
+  /** tile side in pixels (default TILE_DEFAULTS.tileSize); a size ≥ the image makes one tile, i.e. the dense computation */
   tileSize?: number;
   /**
-   * Largest total change a tile's input may accumulate before it is recomputed. 0 (default) = exact.
+   * Largest total change a tile's input may accumulate before it is recomputed (default TILE_DEFAULTS.tolerance).
+   * 0 = exact.
    * Negative = recompute every tile every iteration (dense, but through the same kernels).
    */
   tolerance?: number;
   /**
    * A tile whose own values moved by more than this at its last computation is computed again, however little its
-   * neighbourhood changed (default tolerance / 10, which the pixel-exact tests at 1e-3 need; / 100 cost 1.4× for the
-   * same answer on 201×201, see README. The editor's tile thinking uses the tolerance itself, see thinking.ts).
+   * neighbourhood changed (default: the tolerance; the pixel-exact test at 1e-3 asks for a tenth of it).
    * Without it, a tile still converging — or a small perturbation that the net would amplify, such as the tip of a
    * growing path — could freeze below `tolerance` for good.
    */
@@ -138,12 +139,12 @@ export class SparseThinker {
     this.channels = a.width;
     this.inChannels = a.inChannels;
     this.stepHalo = (hasRecall(a) ? 1 : 0) + 2 * a.blocks;
-    const tileSize = opts.tileSize ?? 32;
+    const tileSize = opts.tileSize ?? TILE_DEFAULTS.tileSize;
     // A neighbour's patch must not reach past the adjacent tile, or the 8-neighbour bookkeeping would miss it.
     if (!(tileSize >= this.stepHalo)) throw new RangeError(`tile size ${tileSize} must be at least the step's radius ${this.stepHalo}`);
     this.grid = new TileGrid(height, width, tileSize);
-    this.tolerance = opts.tolerance ?? 0;
-    this.selfTolerance = opts.selfTolerance ?? this.tolerance / 10;
+    this.tolerance = opts.tolerance ?? TILE_DEFAULTS.tolerance;
+    this.selfTolerance = opts.selfTolerance ?? (opts.tolerance === undefined ? TILE_DEFAULTS.selfTolerance : this.tolerance);
     this.maxBatchPixels = opts.maxBatchPixels ?? 1 << 17;
     this.blockTiles = Math.max(1, Math.floor(opts.blockTiles ?? 8));
     this.x = x;

@@ -29,7 +29,9 @@ test('bench session solves a 27×27 maze with the bundled model, on tiles where 
   assert.ok(progress.length >= 1 && progress.every((l) => /^iteration \d+: [\d.]+ it\/s, \d+ s$/.test(l)), progress.join(' | '));
   if (loadOrt().ort) assert.match(big.engine, /onnxruntime-node.*tiles/);
   assert.equal(big.iterations, 40);
-  assert.equal(big.frames, 2, 'first and last frame only at 0.001 fps');
+  // 64×64 px is small enough that the session reads every iteration and streams each changed picture, whatever the
+  // frame clock says (src/engine/solve/frames.ts, WATCH_EVERY_ITERATION_MAX_PIXELS).
+  assert.ok(big.frames >= 2 && big.frames <= big.iterations, `${big.frames} frames for ${big.iterations} iterations`);
   assert.match(formatSessionBench(big), /maze 29×29 \(64×64 px\).*\n40 iterations/);
   // 40 iterations are too few for this maze: the report says how far off it is
   assert.ok(!big.correctVsBFS && big.wrongCells > 0, `${big.wrongCells} wrong cells after 40 iterations`);

@@ -34,7 +34,7 @@ function pixelEccentricity(size: number, seed: number): number {
 
 test("benchSolve 'auto' stops at the flood-fill net's fixed point, two iterations after the BFS depth", async () => {
   await initBackend('wasm');
-  const r = await benchSolve({ size: 7, seed: 3, iterations: 'auto', modelSpec: 'flood-fill', width: 4, path: 'sparse', engine: 'tfjs', tileSize: 8, sampleMs: 0 });
+  const r = await benchSolve({ size: 7, seed: 3, iterations: 'auto', modelSpec: 'flood-fill', width: 4, path: 'sparse', engine: 'tfjs', tileSize: 8, tolerance: 0, sampleMs: 0 });
   assert.equal(r.haltedBy, 'fixed-point');
   // The flood is complete at the BFS depth D. Settling is judged per parity buffer (period-2 bookkeeping): step D+1
   // still differs from D−1, step D+2 equals D, and then nothing is left to compute.
@@ -53,7 +53,7 @@ test('benchSolve dense and sparse paths agree on a fixed iteration count; bad ar
   await initBackend('wasm');
   const common = { size: 5, seed: 1, iterations: 4, modelSpec: 'random', width: 4, sampleMs: 0 } as const;
   const d = await benchSolve({ ...common, path: 'dense' });
-  const s = await benchSolve({ ...common, path: 'sparse', engine: 'tfjs', tileSize: 8 });
+  const s = await benchSolve({ ...common, path: 'sparse', engine: 'tfjs', tileSize: 8, tolerance: 0 });
   assert.equal(d.iterations, 4);
   assert.equal(s.iterations, 4);
   assert.equal(d.tensorLeak, 0);
@@ -79,7 +79,7 @@ test('SettledRule: settled only when two snapshots differ in at most the flicker
 test('benchSolve maxSeconds stops thinking and says so', async () => {
   await initBackend('wasm');
   for (const path of ['dense', 'sparse'] as const) {
-    const r = await benchSolve({ size: 7, seed: 3, iterations: 'auto', modelSpec: 'flood-fill', width: 4, path, engine: 'tfjs', tileSize: 8, maxSeconds: 0, sampleMs: 0 });
+    const r = await benchSolve({ size: 7, seed: 3, iterations: 'auto', modelSpec: 'flood-fill', width: 4, path, engine: 'tfjs', tileSize: 8, tolerance: 0, maxSeconds: 0, sampleMs: 0 });
     assert.equal(r.haltedBy, 'time-limit', path);
     assert.equal(r.iterations, 1, `${path}: one iteration, then the clock is checked`);
   }

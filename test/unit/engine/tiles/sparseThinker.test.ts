@@ -11,7 +11,7 @@ import { initKernel } from '../../../../src/engine/models/blocks';
 import { Rng } from '../../../../src/shared/rng';
 import { generateMaze } from '../../../../src/shared/maze/mazeGenerator';
 import { mazeProblem, pixelsToUnits } from '../../../../src/shared/problems/maze';
-import { DEFAULT_TILE_TOLERANCE } from '../../../../src/engine/solve/thinking';
+import { TILE_DEFAULTS } from '../../../../src/engine/tiles/tileDefaults';
 import { SparseThinker } from '../../../../src/engine/tiles/sparseThinker';
 import { tfjsKernels, type TileKernels } from '../../../../src/engine/tiles/tileKernels';
 import { floodFillNet } from '../../../../src/engine/bench/floodFillNet';
@@ -185,7 +185,7 @@ test('flood-fill net: sparse equals dense exactly, activity follows the front, f
   // maze is connected), and nothing is active any more.
   const grid = generateMaze(11, 42);
   const { data, spatial: [H, W] } = mazeProblem.encode(grid);
-  const th = new SparseThinker(net, k, data, H, W, { tileSize: 8 });
+  const th = new SparseThinker(net, k, data, H, W, { tileSize: 8, tolerance: 0 });
   let st;
   do st = await th.step();
   while (st.nextActiveTiles > 0 && st.iteration < 5000);
@@ -218,7 +218,7 @@ test('period 2: a net that only reaches a 2-cycle (blinking flood fill) is exact
   // And it halts: once the flood is complete only the 2-cycle is left, which costs nothing.
   const grid = generateMaze(11, 42);
   const { data, spatial: [H, W] } = mazeProblem.encode(grid);
-  const th = new SparseThinker(net, k, data, H, W, { tileSize: 8 });
+  const th = new SparseThinker(net, k, data, H, W, { tileSize: 8, tolerance: 0 });
   let st;
   do st = await th.step();
   while (st.nextActiveTiles > 0 && st.iteration < 5000);
@@ -325,7 +325,7 @@ test('trained maze model (when bundled), tolerance 1e-3: halts at its 2-cycle wi
     for (let seed = 0; seed < count; seed++) {
       const grid = generateMaze(size, 7000 + 10 * size + seed);
       const { data, spatial: [H, W] } = mazeProblem.encode(grid);
-      const th = new SparseThinker(net, k, data, H, W, { tileSize: 16, tolerance: 1e-3 });
+      const th = new SparseThinker(net, k, data, H, W, { tileSize: 16, tolerance: 1e-3, selfTolerance: 1e-4 });
       let st;
       do st = await th.step();
       while (st.nextActiveTiles > 0 && st.iteration < 1500);
@@ -346,7 +346,7 @@ test('trained maze model (when bundled), tolerance 1e-3: halts at its 2-cycle wi
 });
 
 test('trained maze model (when bundled), the editor\'s tolerance: the same per-cell answer as dense at every 10th iteration, right at the same iteration', async (t) => {
-  // DEFAULT_TILE_TOLERANCE lets tiles lag by up to 0.1 per value, so pixel scores may differ slightly from the dense
+  // TILE_DEFAULTS.tolerance lets tiles lag by up to 0.1 per value, so pixel scores may differ slightly from the dense
   // computation's (a wall pixel, or one pixel of a cell's 2×2 flickering with the net's 2-cycle); the per-cell answer
   // (3 of 4 pixels) and the iteration at which the verdict first says "correct" must not.
   const dir = bundledMazeModels().find((d) => path.basename(d) === 'mazes');
@@ -361,7 +361,7 @@ test('trained maze model (when bundled), the editor\'s tolerance: the same per-c
     for (let seed = 0; seed < count; seed++) {
       const grid = generateMaze(size, 9000 + 10 * size + seed);
       const { data, spatial: [H, W] } = mazeProblem.encode(grid);
-      const th = new SparseThinker(net, k, data, H, W, { tileSize: 16, tolerance: DEFAULT_TILE_TOLERANCE, selfTolerance: DEFAULT_TILE_TOLERANCE });
+      const th = new SparseThinker(net, k, data, H, W, { tileSize: 16, tolerance: TILE_DEFAULTS.tolerance, selfTolerance: TILE_DEFAULTS.tolerance });
       const ref = new SparseThinker(net, k, data, H, W, { tileSize: Math.max(H, W), tolerance: -1 });
       const label = `maze ${size} seed ${seed}`;
       const firstCorrect = { sparse: -1, dense: -1 };
@@ -384,7 +384,7 @@ test('trained maze model (when bundled), the editor\'s tolerance: the same per-c
   }
   // The point of the tolerance: most tile-iterations are skipped (not an exact figure; it only must not be ~0).
   assert.ok(skipped > computed, `tiles skipped ${skipped} vs computed ${computed}`);
-  console.log(`tolerance ${DEFAULT_TILE_TOLERANCE}: ${((100 * skipped) / (skipped + computed)).toFixed(0)} % of tile-iterations skipped`);
+  console.log(`tolerance ${TILE_DEFAULTS.tolerance}: ${((100 * skipped) / (skipped + computed)).toFixed(0)} % of tile-iterations skipped`);
   k.dispose();
   net.dispose();
 });
@@ -395,7 +395,7 @@ test('resuming from a saved thought continues exactly where the dense computatio
   const grid = generateMaze(9, 5);
   const { data, spatial: [H, W] } = mazeProblem.encode(grid);
   const ref = dense(net, data, H, W, [3, 8]);
-  const th = new SparseThinker(net, tfjsKernels(net), data, H, W, { tileSize: 8, blockTiles: 1, initialThought: ref.get(3)!.thought, startIteration: 3 });
+  const th = new SparseThinker(net, tfjsKernels(net), data, H, W, { tileSize: 8, tolerance: 0, blockTiles: 1, initialThought: ref.get(3)!.thought, startIteration: 3 });
   let st;
   for (let i = 0; i < 5; i++) st = await th.step();
   assert.equal(st!.iteration, 8);
