@@ -16,6 +16,7 @@
  * The wasm backend has no Conv2DBackpropFilter kernel, so `conv2d` below wraps the convolution in `tf.customGrad`
  * and writes both gradients as *forward* convolutions, which run on XNNPACK.
  */
+import { readEnv } from './env';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers neither gradients nor the chained tensor methods (x.reshape(), …).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -51,7 +52,7 @@ let active: BackendInfo | undefined;
 /** Where the wasm binaries live: next to the bundle (dist/) or in node_modules during tests. */
 function wasmDir(): string {
   const candidates = [
-    process.env.DEEP_THINKING_WASM_DIR,
+    readEnv('wasmDir'),
     path.join(__dirname, 'wasm'),
     path.join(__dirname, '..', 'dist', 'wasm'),
     path.join(__dirname, '..', '..', 'dist', 'wasm'),
@@ -171,7 +172,7 @@ export function backendInfo(): BackendInfo {
 
 /** Backend preference from the environment (the CLI flag and the extension setting both set it). */
 export function backendFromEnv(): BackendPreference {
-  const v = (process.env.DEEP_THINKING_BACKEND ?? 'auto') as BackendPreference;
+  const v = (readEnv('backend') ?? 'auto') as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(v)) {
     throw new Error(`DEEP_THINKING_BACKEND="${v}" is not one of ${BACKEND_PREFERENCES.join(', ')}`);
   }

@@ -3,6 +3,7 @@
  * extension's engine process, in-process. The sub-commands and their flags are a contract used by acceptance
  * checks: keep them exactly.
  */
+import { readEnv } from '../env';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createOutput, parseIterations, parseNumber, parsePositiveInt, type Output } from './output';
 import { generateMazeFiles, generatePrefixSumStrings } from './generate';
@@ -21,10 +22,10 @@ program
   .name('deep-thinking')
   .description('Deep Thinking Lab engine: train, evaluate and run recurrent nets that learn algorithms (Bansal et al. 2022).')
   .version(ENGINE_VERSION)
-  .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_PREFERENCES as string[]).default(process.env.DEEP_THINKING_BACKEND ?? 'auto'))
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_PREFERENCES as string[]).default(readEnv('backend') ?? 'auto'))
   .addOption(
     new Option('--device <d>', 'where the torch backend keeps tensors: auto (CUDA when its libtorch has it) | cpu | cuda | cuda:N')
-      .default(process.env.DEEP_THINKING_DEVICE || 'auto')
+      .default(readEnv('device') ?? 'auto')
       .argParser((v) => {
         try {
           return parseDeviceSpec(v, '--device');
@@ -59,7 +60,7 @@ function action<A extends unknown[]>(needsBackend: boolean, fn: (out: Output, ..
       const msg = e instanceof Error ? e.message : String(e);
       if (g.json) process.stdout.write(JSON.stringify({ error: msg }) + '\n');
       process.stderr.write(`deep-thinking: ${msg}\n`);
-      if (process.env.DEEP_THINKING_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+      if (readEnv('debug') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
       process.exitCode = 1;
     }
   };

@@ -9,6 +9,7 @@
  * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
  * spinning OpenMP workers made libtorch ~200× slower while another process kept the cores busy.
  */
+import { readEnv } from '../../env';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -109,8 +110,8 @@ export function parseDeviceSpec(value: string, source = 'device'): DeviceSpec {
 
 /** The device the torch backend puts tensors on: DEEP_THINKING_DEVICE (the CLI's --device and the extension's setting set it), default 'auto'. */
 export function torchDevice(): DeviceSpec {
-  const env = process.env.DEEP_THINKING_DEVICE;
-  return env === undefined || env === '' ? 'auto' : parseDeviceSpec(env, 'DEEP_THINKING_DEVICE');
+  const env = readEnv('device');
+  return env === undefined ? 'auto' : parseDeviceSpec(env, 'DEEP_THINKING_DEVICE');
 }
 
 export const ADDON_FILE = 'dt_torch.node';
@@ -119,7 +120,7 @@ export const ADDON_FILE = 'dt_torch.node';
 export function addonCandidates(): string[] {
   const rel = path.join('native', 'build', 'Release', ADDON_FILE);
   const all = [
-    process.env.DEEP_THINKING_TORCH_ADDON,
+    readEnv('torchAddon'),
     path.join(__dirname, ADDON_FILE),
     path.join(__dirname, '..', rel), // dist/ → repo
     path.join(__dirname, '..', '..', '..', '..', rel), // src/engine/backends/torch → repo
@@ -163,13 +164,7 @@ export function loadTorchAddon(): TorchAddon {
  * a worker thread (gradient workers split the batch over the cores already; more would oversubscribe them).
  */
 export function torchThreads(): number {
-  const env = process.env.DEEP_THINKING_TORCH_THREADS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`DEEP_THINKING_TORCH_THREADS="${env}" is not a positive integer`);
-    return n;
-  }
-  return isMainThread ? os.availableParallelism() : 1;
+  return readEnv('torchThreads') ?? (isMainThread ? os.availableParallelism() : 1);
 }
 
 export function dtypeCode(dtype: string): number {

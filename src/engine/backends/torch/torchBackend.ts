@@ -7,6 +7,7 @@
  * DataId with incRef); when it reaches 0, disposeData frees the native tensor, and libtorch releases the storage
  * once no view shares it. So `tf.memory()` and the addon's live count move together.
  */
+import { readEnv } from '../../env';
 import { DataStorage, KernelBackend, engine, util, type BackendTimingInfo, type DataType, type TensorInfo } from '@tensorflow/tfjs-core';
 import { dtypeCode, type TorchAddon } from './nativeAddon';
 
@@ -24,7 +25,7 @@ interface TorchData {
 export class TorchBackend extends KernelBackend {
   readonly data: DataStorage<TorchData>;
   /** Compare every output's native shape/dtype with what tfjs expects (tests; DEEP_THINKING_TORCH_CHECK=1). */
-  check = process.env.DEEP_THINKING_TORCH_CHECK === '1';
+  check = readEnv('torchCheck') ?? false;
   /** Kernels that ran through the cpu fallback (see kernels/fallbackKernels.ts), for reports and tests. */
   readonly fallbacksUsed = new Set<string>();
 

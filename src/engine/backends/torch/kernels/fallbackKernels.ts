@@ -5,6 +5,7 @@
  * `TorchBackend.fallbacksUsed` (and printed once each with DEEP_THINKING_TORCH_VERBOSE=1) so hot ones can be
  * made native.
  */
+import { readEnv } from '../../../env';
 import { findBackend, getKernel, getKernelsForBackend, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 // A used binding, not a bare import: esbuild drops bare imports of this package (its package.json declares the node
 // entry side-effect free), which would leave the cpu backend and its kernels unregistered in the bundle.
@@ -19,7 +20,7 @@ export function runOnCpu(name: string, inputs: Inputs, attrs: NamedAttrMap, b: T
   if (!(cpu instanceof MathBackendCPU) || !config) throw new Error(`Kernel '${name}' is not implemented by the torch backend, and the cpu backend to fall back on has none either`);
   if (!b.fallbacksUsed.has(name)) {
     b.fallbacksUsed.add(name);
-    if (process.env.DEEP_THINKING_TORCH_VERBOSE === '1') process.stderr.write(`torch backend: kernel ${name} runs on the cpu backend (copies)\n`);
+    if (readEnv('torchVerbose')) process.stderr.write(`torch backend: kernel ${name} runs on the cpu backend (copies)\n`);
   }
   const created: object[] = [];
   const toCpu = (t: TensorInfo | undefined): TensorInfo | undefined => {
