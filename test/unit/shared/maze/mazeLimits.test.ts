@@ -55,5 +55,5 @@ test('dense thinking: the limit follows the net width and names the file and the
     assert.ok((2 * (s + 1) + 2) ** 2 * w > DENSE_PIXEL_CHANNELS, `side ${s + 1} must not fit at width ${w}`);
   }
   assert.equal(maxDenseMazeSide(32), 511);
-  assert.throws(() => checkDenseFits('big.maze', [2004, 2004], 32, [1001, 1001]), /big\.maze: 1001×1001 units \(2004×2004 px\) is too big to think about densely with a width-32 net: .*about 511×511 units.* tile thinker takes mazes up to 1001×1001 units/);
+  assert.throws(() => checkDenseFits('big.maze', [2004, 2004], 32, [1001, 1001]), /big\.maze: 1001×1001 units \(2004×2004 px\) is too big to think about densely with a width-32 net: .*about 511×511 units.* tile thinker \(onnxruntime-node, or a native backend\) takes mazes up to 1001×1001 units/);
 });
