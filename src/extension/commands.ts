@@ -17,6 +17,7 @@ import { MODEL_KINDS, type ModelKind } from '../shared/architecture';
 import { generateMaze } from '../shared/maze/mazeGenerator';
 import { serializeMaze } from '../shared/maze/mazeFormat';
 import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
+import { getProblem } from '../shared/problems';
 import { ImportPthRequest, type ModelSummary, type TrainParams, type TrainResult } from '../shared/protocol/engine';
 import {
   checkMazeSizeInput,
@@ -45,7 +46,6 @@ export interface CommandDeps extends ExtensionDeps {
   mazeEditors: MazeEditorProvider;
 }
 
-const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums (1-D)', mazes: 'Mazes (2-D)', chess: 'Chess puzzles' };
 const MODEL_LABELS: Record<ModelKind, string> = {
   'dt-recall': 'DT-recall: recurrent, re-reads the input every iteration (the paper\'s best)',
   dt: 'DT: recurrent, sees the input only once',
@@ -224,7 +224,7 @@ async function trainModel(deps: CommandDeps, args?: TrainArgs): Promise<TrainRes
     args?.problem ??
     need(
       await vscode.window.showQuickPick<Pick<ProblemId>>(
-        PROBLEM_IDS.map((p) => ({ label: PROBLEM_LABELS[p], value: p })),
+        PROBLEM_IDS.map((p) => ({ label: getProblem(p).label, value: p })),
         { title: stepTitle(steps, 'problem'), ignoreFocusOut: true },
       ),
     ).value;
@@ -335,7 +335,7 @@ async function trainModel(deps: CommandDeps, args?: TrainArgs): Promise<TrainRes
   const where = vscode.workspace.asRelativePath(best.checkpointDir ?? best.outDir);
   const acc = best.bestValAccuracy !== null ? `${(best.bestValAccuracy * 100).toFixed(1)}%` : '—';
   const seconds = results.reduce((a, r) => a + r.seconds, 0);
-  const select = `Use for ${PROBLEM_LABELS[problem]}`;
+  const select = `Use for ${getProblem(problem).label}`;
   void vscode.window
     .showInformationMessage(
       results.length > 1
@@ -370,7 +370,7 @@ async function importPth(deps: CommandDeps, args?: { pthPath?: string; problem?:
     args?.problem ??
     need(
       await vscode.window.showQuickPick<Pick<ProblemId>>(
-        PROBLEM_IDS.map((p) => ({ label: PROBLEM_LABELS[p], value: p, description: p === guess ? 'guessed from the file name' : undefined }))
+        PROBLEM_IDS.map((p) => ({ label: getProblem(p).label, value: p, description: p === guess ? 'guessed from the file name' : undefined }))
           .sort((a, b) => (a.value === guess ? -1 : b.value === guess ? 1 : 0)),
         { title: `Which problem was ${path.basename(pthPath)} trained on?` },
       ),
@@ -383,7 +383,7 @@ async function importPth(deps: CommandDeps, args?: { pthPath?: string; problem?:
   await deps.models.refresh();
   await deps.models.select(summary.problem, summary.spec);
   void vscode.window.showInformationMessage(
-    `Imported ${path.basename(pthPath)} as ${summary.name} (${describeModel(summary)}); it is now the ${PROBLEM_LABELS[summary.problem]} model.`,
+    `Imported ${path.basename(pthPath)} as ${summary.name} (${describeModel(summary)}); it is now the ${getProblem(summary.problem).label} model.`,
   );
   return summary;
 }
@@ -400,7 +400,7 @@ async function selectModel(deps: CommandDeps, problem?: ProblemId, spec?: string
     const train = 'Train Model…';
     const imp = 'Import PyTorch Checkpoint…';
     const a = await vscode.window.showInformationMessage(
-      `No ${problem ? PROBLEM_LABELS[problem].toLowerCase() + ' ' : ''}models yet.`,
+      `No ${problem ? getProblem(problem).label.toLowerCase() + ' ' : ''}models yet.`,
       train,
       imp,
     );
@@ -413,7 +413,7 @@ async function selectModel(deps: CommandDeps, problem?: ProblemId, spec?: string
   for (const p of PROBLEM_IDS) {
     const group = fits.filter((m) => m.problem === p);
     if (!group.length) continue;
-    items.push({ label: PROBLEM_LABELS[p], kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: getProblem(p).label, kind: vscode.QuickPickItemKind.Separator });
     const current = deps.models.selected(p);
     for (const m of group) {
       items.push({ label: `${m.spec === current ? '$(check) ' : ''}${m.name}`, description: describeModel(m), detail: m.spec, model: m });

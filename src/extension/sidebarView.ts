@@ -11,6 +11,7 @@ import { saveExport } from './exportFile';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { PROBLEM_IDS, type ProblemId } from '../shared/problems/problem';
+import { getProblem } from '../shared/problems';
 import {
   EvaluateEstimateRequest,
   EvaluateProgressNotification,
@@ -41,7 +42,6 @@ import { webviewHtml, webviewOptions } from './webviewHtml';
 const EVALS_KEY = 'deepThinking.evaluationCurves';
 /** finished evaluations kept across reloads */
 const MAX_KEPT_EVALS = 24;
-const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums', mazes: 'Mazes', chess: 'Chess puzzles' };
 
 /** Arguments that skip the prompts of `deepThinking.evaluate` (for tests and other commands). */
 export interface EvaluateArgs {
@@ -226,7 +226,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     if (!problem) return;
     const candidates = all.filter((m) => m.problem === problem);
     if (!candidates.length) {
-      void vscode.window.showWarningMessage(`No ${PROBLEM_LABELS[problem]} model to evaluate: train one or import a checkpoint first.`);
+      void vscode.window.showWarningMessage(`No ${getProblem(problem).label} model to evaluate: train one or import a checkpoint first.`);
       return;
     }
     const models = args.models
@@ -275,7 +275,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     });
 
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Evaluating ${PROBLEM_LABELS[problem]} extrapolation`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Evaluating ${getProblem(problem).label} extrapolation`, cancellable: true },
       async (progress, token) => {
         for (const [i, job] of jobs.entries()) {
           const source = new CancellationTokenSource();
@@ -372,7 +372,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
 async function pickProblem(models: ModelSummary[]): Promise<ProblemId | undefined> {
   const item = await vscode.window.showQuickPick(
     PROBLEM_IDS.map((p) => ({
-      label: PROBLEM_LABELS[p],
+      label: getProblem(p).label,
       description: `${models.filter((m) => m.problem === p).length} model(s)`,
       problem: p,
     })),

@@ -147,7 +147,7 @@ test('models list shows the selection and selects on click', { entry: 'sidebar',
   assert.equal(await rows.count(), 4);
   assert.equal(await page.getAttribute(`.sb-model[data-spec="${MAZE_MODELS[0].spec}"]`, 'aria-checked'), 'true');
   assert.equal(await page.getAttribute(`.sb-model[data-spec="${MAZE_MODELS[1].spec}"]`, 'aria-checked'), 'false');
-  assert.match(await page.textContent('#models'), /Chess\s*no model/);
+  assert.match(await page.textContent('#models'), /Chess puzzles\s*no model/);
   await page.click(`.sb-model[data-spec="${MAZE_MODELS[1].spec}"]`);
   const req = await host.waitFor('select');
   assert.deepEqual(req.params, { problem: 'mazes', spec: MAZE_MODELS[1].spec });

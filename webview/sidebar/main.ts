@@ -9,6 +9,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import uPlot from 'uplot';
 import { PROBLEM_IDS, type ProblemId } from '../../src/shared/problems/problem';
+import { getProblem } from '../../src/shared/problems';
 import type { TrainProgress } from '../../src/shared/protocol/engine';
 import type { ModelOption } from '../../src/shared/protocol/webview/common';
 import { alignCurves, validateSidebarHostMessage, type CurveSet, type RunView, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
@@ -18,7 +19,6 @@ import { connect } from '../shared/vscodeApi';
 import { curvesToCsv } from './curvesCsv';
 import { dashFor, ITERATION_STEPS, modelColorSlots, sizeLabel } from './seriesStyle';
 
-const PROBLEM_LABELS: Record<ProblemId, string> = { 'prefix-sums': 'Prefix sums', mazes: 'Mazes', chess: 'Chess' };
 const KIND_LABELS: Record<string, string> = { 'dt-recall': 'DT-recall', dt: 'DT', feedforward: 'feed-forward' };
 
 interface PageState {
@@ -48,7 +48,7 @@ const runStatus = h('div', { id: 'run-status', class: 'sb-muted' });
 const trainCharts = h('div', { id: 'train-charts', class: 'sb-charts' });
 const problemSelect = h('vscode-single-select', { id: 'problem', 'aria-label': 'Problem' }) as HTMLElement & { value: string };
 for (const p of PROBLEM_IDS) {
-  const o = h('vscode-option', { value: p }, PROBLEM_LABELS[p]);
+  const o = h('vscode-option', { value: p }, getProblem(p).label);
   if (p === page.problem) o.setAttribute('selected', '');
   problemSelect.append(o);
 }
@@ -155,7 +155,7 @@ function renderModels(): void {
   }
   for (const problem of PROBLEM_IDS) {
     const list = snap.models.filter((m) => m.problem === problem);
-    modelsBody.append(h('div', { class: 'sb-group' }, PROBLEM_LABELS[problem]));
+    modelsBody.append(h('div', { class: 'sb-group' }, getProblem(problem).label));
     if (!list.length) {
       modelsBody.append(h('div', { class: 'sb-muted sb-item' }, 'no model — train or import one'));
       continue;
@@ -174,7 +174,7 @@ function modelRow(problem: ProblemId, m: ModelOption): HTMLElement {
       tabindex: 0,
       'aria-checked': String(selected),
       'data-spec': m.spec,
-      title: `${m.spec}\nClick to use this model for ${PROBLEM_LABELS[problem]}`,
+      title: `${m.spec}\nClick to use this model for ${getProblem(problem).label}`,
     },
     h('span', { class: 'sb-check' }, selected ? '●' : '○'),
     h('span', { class: 'sb-name' }, m.name),
@@ -363,7 +363,7 @@ function renderExtrapolation(): void {
   const series = visibleSeries();
   extrapChart.dataset.series = JSON.stringify(series.map((s) => s.label));
   if (!series.length) {
-    extrapEmpty.textContent = `No curves for ${PROBLEM_LABELS[page.problem]} yet. Evaluate… runs the engine's eval; checkpoints with stored metrics draw here at once.`;
+    extrapEmpty.textContent = `No curves for ${getProblem(page.problem).label} yet. Evaluate… runs the engine's eval; checkpoints with stored metrics draw here at once.`;
     return;
   }
   extrapEmpty.textContent = '';
