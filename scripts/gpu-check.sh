@@ -169,7 +169,7 @@ bench() {
   done
   echo "}" >>"$OUT/bench-ours.json"
   local pydev="$DEVICE"
-  "$PY" scripts/bench-pytorch.py --device "$pydev" --configs train-2d,train-1d,train-2d-w128 --reps "$steps" \
+  "$PY" scripts/measure/bench-pytorch.py --device "$pydev" --configs train-2d,train-1d,train-2d-w128 --reps "$steps" \
     --ours "$OUT/bench-ours.json" --json "$OUT/bench-pytorch.json"
 }
 step bench 90 190 bench

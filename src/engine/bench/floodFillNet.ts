@@ -17,7 +17,7 @@
  *
  * With `blink`, channel 3 also holds a blinker b' = relu(O − b) (recall conv: O − b; the blocks pass it through):
  * 0, 1, 0, 1, … on every open pixel. It never reaches a fixed point, only a 2-cycle, like the trained maze nets
- * (scripts/state-drift.ts), while the flood front stays thin: the case the sparse thinker's period-2 bookkeeping
+ * (scripts/measure/state-drift.ts), while the flood front stays thin: the case the sparse thinker's period-2 bookkeeping
  * is for. The head ignores it.
  */
 import type { Architecture } from '../../shared/architecture';

@@ -16,7 +16,7 @@
  * With tolerance > 0 a tile may lag behind by changes totalling at most `tolerance` per value.
  *
  * Period 2. A trained maze net does not settle to a fixed point: its hidden state falls into a 2-cycle
- * (scripts/state-drift.ts: |s_t − s_{t−1}| stays ~0.4 while |s_t − s_{t−2}| falls to 1e-5), so comparing with the
+ * (scripts/measure/state-drift.ts: |s_t − s_{t−1}| stays ~0.4 while |s_t − s_{t−2}| falls to 1e-5), so comparing with the
  * previous iteration would keep every tile busy forever. We therefore keep two buffers, one per parity: iteration
  * t reads buf[(t−1) mod 2] and writes buf[t mod 2], which still holds s_{t−2}. A tile whose neighbourhood in the
  * buffer it reads is unchanged since it last read that buffer would compute exactly the s_{t−2} value it already

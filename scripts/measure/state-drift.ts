@@ -2,12 +2,12 @@
  * How a maze model's hidden state moves while it thinks: per iteration, the largest change against the previous
  * iteration (what the sparse thinker's tolerance sees) and against two iterations back (a period-2 cycle shows as
  * the first staying large while the second goes to 0). Usage:
- *   npx tsx scripts/state-drift.ts <model> <maze size> <iterations> [maze seed]
+ *   npx tsx scripts/measure/state-drift.ts <model> <maze size> <iterations> [maze seed]
  */
-import { initBackend, tf } from '../src/engine/tf';
-import { loadModel } from '../src/engine/checkpoint/checkpoint';
-import { generateMaze } from '../src/shared/maze/mazeGenerator';
-import { mazeProblem } from '../src/shared/problems/maze';
+import { initBackend, tf } from '../../src/engine/tf';
+import { loadModel } from '../../src/engine/checkpoint/checkpoint';
+import { generateMaze } from '../../src/shared/maze/mazeGenerator';
+import { mazeProblem } from '../../src/shared/problems/maze';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;

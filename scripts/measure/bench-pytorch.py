@@ -2,7 +2,7 @@
 """Side-by-side PyTorch timings for the configs (optional; needs Debian's python3-torch).
 
     apt-get install python3-torch          # ~1 GB; not a dependency of the project
-    python3 scripts/bench-pytorch.py [--threads 2] [--reps 10] [--ours ours.json] [--json out.json]
+    python3 scripts/measure/bench-pytorch.py [--threads 2] [--reps 10] [--ours ours.json] [--json out.json]
                                      [--device cpu|cuda] [--configs train-2d,train-2d-w128]
 
 Configs (the same as `deep-thinking bench` and `deep-thinking bench solve`):

@@ -6,9 +6,9 @@ many 201x201 mazes for thousands of iterations, which these 2 CPU cores cannot d
 the net from the paper's layout (projection conv+ReLU; recall conv over concat(thought, x), no ReLU in 2-D; two
 basic residual blocks; head conv-ReLU-conv-ReLU-conv; all 3x3, bias-free), loads OUR weights (model.json +
 weights.bin, tfjs encoding, kernels [kh,kw,cin,cout]), and refuses to report anything unless its class maps equal
-the engine's on the reference mazes in the set file (scripts/export-maze-set.ts --reference-model).
+the engine's on the reference mazes in the set file (scripts/measure/export-maze-set.ts --reference-model).
 
-  python3 scripts/eval-mazes-pytorch.py --model media/models/mazes --set .tmp/mazes-201.dtset \
+  python3 scripts/measure/eval-mazes-pytorch.py --model media/models/mazes --set .tmp/mazes-201.dtset \
       --iterations 500,1000,2000,3000 --batch 25 [--json out.json]
 
 Accuracy = exact match of the whole path (mazeProblem.isCorrect), at each iteration count, and at 'auto': the

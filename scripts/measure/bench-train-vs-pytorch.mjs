@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Issue #4's training comparison, interleaved so that both sides see the same machine state:
-// for each round, our torch backend on both configs, then PyTorch (scripts/bench-pytorch.py) on the same configs;
+// for each round, our torch backend on both configs, then PyTorch (scripts/measure/bench-pytorch.py) on the same configs;
 // prints each round's ms and ratio, and the medians. Needs the native addon (npm run build:native), a built CLI
 // (npm run build) and Debian's python3-torch.
 //
-//   node scripts/bench-train-vs-pytorch.mjs [--rounds 3] [--steps 30] [--threads 2] [--backend torch] [--python /usr/bin/python3]
+//   node scripts/measure/bench-train-vs-pytorch.mjs [--rounds 3] [--steps 30] [--threads 2] [--backend torch] [--python /usr/bin/python3]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const { values: a } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const configs = {
   'train-2d': ['--dims', '2', '--width', '32', '--iterations', '20', '--batch', '16', '--size', '24'],
   'train-1d': ['--dims', '1', '--width', '64', '--iterations', '20', '--batch', '64', '--size', '32'],
@@ -39,7 +39,7 @@ try {
       (rows.ours[name] ??= []).push(j.median_ms);
     }
     const file = path.join(tmp, `pt-${r}.json`);
-    execFileSync(a.python, [path.join(root, 'scripts/bench-pytorch.py'), '--threads', a.threads, '--reps', a.steps, '--json', file], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(a.python, [path.join(root, 'scripts/measure/bench-pytorch.py'), '--threads', a.threads, '--reps', a.steps, '--json', file], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const pt = JSON.parse(readFileSync(file, 'utf8')).ms;
     for (const name of Object.keys(configs)) {
       (rows.torch[name] ??= []).push(pt[name]);

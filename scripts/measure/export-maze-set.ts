@@ -1,8 +1,8 @@
 /**
  * Write the exact maze test set that `deep-thinking eval --size N --count K --seed S` uses, as one compact file
- * for scripts/eval-mazes-pytorch.py (the GPU cross-check of big-maze accuracy):
+ * for scripts/measure/eval-mazes-pytorch.py (the GPU cross-check of big-maze accuracy):
  *
- *   npx tsx scripts/export-maze-set.ts --size 201 --count 50 --seed 9001 --out .tmp/mazes-201.dtset \
+ *   npx tsx scripts/measure/export-maze-set.ts --size 201 --count 50 --seed 9001 --out .tmp/mazes-201.dtset \
  *       [--reference-model mazes --reference-iterations 50 --reference-count 2]
  *
  * Format: one JSON header line, then per maze the bit-packed (numpy packbits order, MSB first) input image
@@ -13,11 +13,11 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
-import { tf, initBackend } from '../src/engine/tf';
-import { testPuzzles } from '../src/engine/eval/accuracy';
-import { mazeProblem } from '../src/shared/problems/maze';
-import { loadModel } from '../src/engine/checkpoint/checkpoint';
-import type { MazeGrid } from '../src/shared/maze/grid';
+import { tf, initBackend } from '../../src/engine/tf';
+import { testPuzzles } from '../../src/engine/eval/accuracy';
+import { mazeProblem } from '../../src/shared/problems/maze';
+import { loadModel } from '../../src/engine/checkpoint/checkpoint';
+import type { MazeGrid } from '../../src/shared/maze/grid';
 
 function packBits(values: ArrayLike<number>): Buffer {
   const out = Buffer.alloc(Math.ceil(values.length / 8));
