@@ -10,6 +10,7 @@
 import type { ProtocolShape, Validator } from '../messenger';
 import type { SolveFrame, ThoughtParams, ThoughtResult } from '../engine';
 import { checkExport, type ExportRequest } from './exportFile';
+import { tableValidator, type Check } from './common';
 
 export type CellRef = [row: number, col: number];
 
@@ -106,7 +107,6 @@ export const MAX_NOISE_STRENGTH = 16;
 /** Upper bound on iterations the page may ask for in one request. */
 export const MAX_SOLVE_ITERATIONS = 100_000;
 
-type Check = (v: unknown, path: string) => string | undefined;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNatural = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -208,11 +208,7 @@ const pageChecks: Record<string, Check> = {
 };
 
 /** Validator for everything the page sends (requests and events). */
-export const validatePageMessage: Validator = (type, value) => {
-  const check = pageChecks[type];
-  if (!check) return `unknown message type "${type}"`;
-  return check(value, type);
-};
+export const validatePageMessage: Validator = tableValidator(pageChecks);
 
 const hostChecks: Record<string, Check> = {
   init: (v, p) => (isObj(v) && typeof v.text === 'string' && isNatural(v.version) && isObj(v.settings) ? undefined : `${p} is malformed`),
@@ -226,8 +222,4 @@ const hostChecks: Record<string, Check> = {
 };
 
 /** Validator the page applies to what the host sends (defence in depth). */
-export const validateHostMessage: Validator = (type, value) => {
-  const check = hostChecks[type];
-  if (!check) return `unknown message type "${type}"`;
-  return check(value, type);
-};
+export const validateHostMessage: Validator = tableValidator(hostChecks);

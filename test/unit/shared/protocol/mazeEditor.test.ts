@@ -97,3 +97,10 @@ test('ready → init handshake over the messenger', async () => {
   await pump();
   assert.deepEqual(got, ['a.maze']);
 });
+
+test('maze editor validators refuse message types that only exist on Object.prototype', () => {
+  for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+    assert.match(validatePageMessage(type, {}) ?? '', /unknown message type/, type);
+    assert.match(validateHostMessage(type, {}) ?? '', /unknown message type/, type);
+  }
+});
