@@ -37,8 +37,8 @@ step() {
   fi
 }
 
-if ! command -v chromium >/dev/null || ! [ -f /usr/include/gssapi/gssapi.h ]; then step system-packages bash scripts/setup-system.sh; fi
-[ -d node_modules ] || step npm-ci env ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+# The same bootstrap as `npm test`: Debian packages and npm dependencies when missing or stale.
+step bootstrap bash scripts/bootstrap.sh
 step code-server bash test/vscode/setup.sh
 
 # Rebuild and repackage only when something that goes into the .vsix is newer than it.
