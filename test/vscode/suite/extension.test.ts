@@ -134,6 +134,11 @@ describe('Deep Thinking Lab in VS Code', function () {
     await vscode.commands.executeCommand('undo');
     await until('undo', () => doc.getText() === before);
     assert.strictEqual(doc.getText(), before);
+    // An edit made against an older version of the document is not applied (the page is sent the current text).
+    const stale = await session.receive({ kind: 'request', id: 9003, type: 'edit', params: { version: doc.version - 1, edit: { kind: 'walls', cells: [[1, 2]], wall: true } } });
+    assert.strictEqual(stale, undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(doc.getText(), before, 'a stale edit left the document alone');
   });
 
   it('Solve on a 13×13 maze shows the predicted path, checked against BFS', async () => {
