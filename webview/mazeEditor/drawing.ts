@@ -75,6 +75,12 @@ function recoverySeries(st: EditorState): { iteration: number; wrong: number }[]
   return out;
 }
 
+/** Set a background through the CSSOM: the webview's CSP refuses inline `style` attributes, not style properties. */
+function painted(el: HTMLElement, background: string): HTMLElement {
+  el.style.background = background;
+  return el;
+}
+
 const pct = (v: number | undefined) => (v === undefined ? '?' : `${Math.round(v * 100)}%`);
 
 export function createDrawing(ctx: DrawContext): Drawing {
@@ -225,10 +231,10 @@ export function createDrawing(ctx: DrawContext): Drawing {
     const c = mazeColors(themeKind());
     const rgb = (x: readonly number[]) => `rgb(${x[0]}, ${x[1]}, ${x[2]})`;
     const swatch = (key: string, colour: string, label: string, title = label) =>
-      h('span', { class: 'item', 'data-key': key, title }, h('span', { class: 'swatch', style: `background:${colour}`, 'data-color': colour }), label);
+      h('span', { class: 'item', 'data-key': key, title }, painted(h('span', { class: 'swatch', 'data-color': colour }), colour), label);
     const heat = h('span', { class: 'item', 'data-key': 'heat', title: 'Heat map: opacity = the net\'s P(cell on the path) at this iteration' },
       'P(on path) 0',
-      h('span', { class: 'ramp', style: `background:linear-gradient(to right, ${rgb(c.open)}, rgba(${c.path[0]}, ${c.path[1]}, ${c.path[2]}, 0.85) ), ${rgb(c.open)}` }),
+      painted(h('span', { class: 'ramp' }), `linear-gradient(to right, ${rgb(c.open)}, rgba(${c.path[0]}, ${c.path[1]}, ${c.path[2]}, 0.85) ), ${rgb(c.open)}`),
       '1');
     dom.legend.replaceChildren(
       swatch('wall', rgb(c.wall), 'wall'),
@@ -246,8 +252,8 @@ export function createDrawing(ctx: DrawContext): Drawing {
         ? `thought at iteration ${thought.iteration}: PCA of ${thought.channels} channels, PC1 red (${pct(thought.explained?.[0])}), PC2 blue (${pct(thought.explained?.[1])})`
         : `thought at iteration ${thought.iteration}: channel ${dom.channelField.value} of ${thought.channels}, low`;
       const ramp = mode === 'channel'
-        ? h('span', { class: 'ramp', style: `background:linear-gradient(to right, rgb(${THOUGHT_LOW.join(',')}), rgb(${THOUGHT_HIGH.join(',')}))` })
-        : h('span', { class: 'ramp', style: 'background:linear-gradient(to right, rgb(0,64,128), rgb(128,128,128), rgb(255,191,128))' });
+        ? painted(h('span', { class: 'ramp' }), `linear-gradient(to right, rgb(${THOUGHT_LOW.join(',')}), rgb(${THOUGHT_HIGH.join(',')}))`)
+        : painted(h('span', { class: 'ramp' }), 'linear-gradient(to right, rgb(0,64,128), rgb(128,128,128), rgb(255,191,128))');
       dom.legend.append(h('span', { class: 'item', 'data-key': 'thought', title: 'The hidden state the recurrence carries (the current iteration only: frames do not store it)' }, what, ramp, mode === 'channel' ? 'high' : ''));
     }
   }
