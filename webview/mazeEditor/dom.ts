@@ -5,24 +5,7 @@
  */
 import { h } from '../shared/dom';
 import { Timeline, type TimelineOptions } from '../boards/timeline';
-import type { OverlayMode } from './renderer';
-
-/** What the page restores from the webview's saved state (the host may dispose a hidden page). */
-export interface Saved extends Record<string, unknown> {
-  view?: import('./view').View;
-  viewFor?: string;
-  overlay?: OverlayMode;
-  strength?: number;
-  speed?: number;
-  iterations?: string;
-  summary?: import('../../src/shared/protocol/webview/mazeEditor').SolveSummary;
-  /** fingerprint of the maze text `summary` was computed for */
-  summaryFor?: string;
-  /** what `summary`'s run asked for (the auto cap is only reported for 'auto') */
-  requested?: import('../../src/shared/protocol/webview/mazeEditor').SolveIterations;
-  live?: boolean;
-  watch?: boolean;
-}
+import type { Saved } from './editorState';
 
 type Button = HTMLElement & { disabled: boolean };
 type Select = HTMLElement & { value: string };

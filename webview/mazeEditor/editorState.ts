@@ -7,8 +7,25 @@ import type { MazeDiagnostic } from '../../src/shared/maze/mazeFormat';
 import type { MazeEditorSettings, SolveIterations, SolveSummary } from '../../src/shared/protocol/webview/mazeEditor';
 import { FrameStore, type StoredFrame } from './frameStore';
 import type { GestureState } from './gestures';
-import type { ThoughtImage } from './renderer';
-import type { Saved } from './dom';
+import type { OverlayMode, ThoughtImage } from './renderer';
+import type { View } from './view';
+
+/** What the page restores from the webview's saved state (the host may dispose a hidden page). */
+export interface Saved extends Record<string, unknown> {
+  view?: View;
+  viewFor?: string;
+  overlay?: OverlayMode;
+  strength?: number;
+  speed?: number;
+  iterations?: string;
+  summary?: SolveSummary;
+  /** fingerprint of the maze text `summary` was computed for */
+  summaryFor?: string;
+  /** what `summary`'s run asked for (the auto cap is only reported for 'auto') */
+  requested?: SolveIterations;
+  live?: boolean;
+  watch?: boolean;
+}
 
 /** What a tick on the timeline stands for. */
 export type MarkKind = 'corrupt' | 'damage' | 'move' | 'edit' | 'halt' | 'cap';

@@ -5,8 +5,8 @@
 import type { Messenger } from '../../src/shared/protocol/messenger';
 import type { HostToPage, PageIntervention, PageToHost } from '../../src/shared/protocol/webview/mazeEditor';
 import type { SolveFrame } from '../../src/shared/protocol/engine';
-import type { MazeDom, Saved } from './dom';
-import type { EditorState } from './editorState';
+import type { MazeDom } from './dom';
+import type { EditorState, Saved } from './editorState';
 import type { Drawing } from './drawing';
 import { toStored } from './solving';
 import { corruption, setModel } from './toolbar';

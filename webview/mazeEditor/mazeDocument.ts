@@ -8,8 +8,8 @@ import { parseMazeDocument } from '../../src/shared/maze/mazeFormat';
 import type { HostToPage, MazeEdit, PageIntervention, PageToHost } from '../../src/shared/protocol/webview/mazeEditor';
 import { h, showBanner } from '../shared/dom';
 import { bfsPathSet, declaredSize, textFingerprint } from './truth';
-import type { MazeDom, Saved } from './dom';
-import type { EditorState } from './editorState';
+import type { MazeDom } from './dom';
+import type { EditorState, Saved } from './editorState';
 import type { Drawing } from './drawing';
 
 export interface DocumentContext {
