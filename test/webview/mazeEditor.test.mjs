@@ -515,3 +515,32 @@ test('the thought overlay asks for the hidden state and draws it with a legend',
   await host.respond(p, { iteration: 8, rows: ROWS, cols: COLS, channels: 16, view: 'pca', explained: [0.5, 0.2], data: b64(new Array(2 * ROWS * COLS).fill(128)) });
   await page.waitForFunction(() => /PC1 red \(50%\), PC2 blue \(20%\)/.test(document.querySelector('#legend').textContent));
 });
+
+test('play walks the shared timeline to the last frame at the chosen speed, which is saved', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  assert.equal(await page.getAttribute('#play', 'disabled'), '', 'nothing to play before a solve');
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  for (let it = 1; it <= 4; it++) await host.event('frame', frame(it, PATH.slice(0, it + 1)));
+  await host.respond(req, { iterations: 5, haltedAt: 5, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(5, PATH), model: 'm' });
+  await painted(page);
+  assert.equal(await page.getAttribute('#scrub', 'max'), '4');
+  // 8× at 8 frames per second would be 64; the display's 30 fps ceiling applies.
+  await page.evaluate(() => {
+    const s = document.querySelector('#speed');
+    s.value = '8';
+    s.dispatchEvent(new Event('change'));
+  });
+  assert.equal(await page.evaluate(() => window.__host.state.speed), 8);
+  await page.click('#play');
+  assert.equal(await page.textContent('#play'), '⏸');
+  await page.waitForFunction(() => document.querySelector('#play').textContent === '▶', null, { timeout: 3000 });
+  assert.equal(await page.inputValue('#scrub'), '4');
+  assert.match(await page.textContent('#iteration'), /Iteration 5 \/ 5/);
+  // A further run's frames show as they arrive (the timeline follows the stream again).
+  await page.click('#think');
+  const next = await host.waitFor('intervene');
+  await host.event('frame', frame(6, PATH));
+  await page.waitForFunction(() => /Iteration 6 \//.test(document.querySelector('#iteration').textContent));
+  await host.respond(next, { iterations: 6, haltedAt: 6, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(6, PATH), model: 'm' });
+});
