@@ -10,6 +10,7 @@ import type { ExportRequest } from '../shared/protocol/webview/exportFile';
 
 const FILTERS: Record<ExportRequest['mime'], Record<string, string[]>> = {
   'image/png': { 'PNG image': ['png'] },
+  'image/gif': { 'GIF animation': ['gif'] },
   'text/csv': { 'CSV table': ['csv'] },
 };
 

@@ -479,6 +479,31 @@ test('PNG export sends the picture on screen to the host with a file name for th
   assert.ok(png.length > 500, `${png.length} bytes`);
 });
 
+test('GIF export: one frame per timeline position, decoded by an independent GIF reader', { entry: 'mazeEditor' }, async ({ page, host }) => {
+  await init(host);
+  await page.click('#solve');
+  const req = await host.waitFor('solve');
+  await host.event('frame', frame(1, PATH.slice(0, 3)));
+  await host.event('frame', frame(5, PATH.slice(0, 6)));
+  await host.respond(req, { iterations: 8, correct: true, wrongCells: [], cancelled: false, ms: 5, finalFrame: frame(8, PATH), model: 'm' });
+  await painted(page);
+  const positions = await page.evaluate(() => Number(document.querySelector('#scrub').max) + 1);
+  assert.ok(positions >= 3, `${positions} timeline positions`);
+  await page.click('#export-gif');
+  const ex = await host.waitFor('export');
+  assert.equal(ex.params.name, 'test-thinking.gif');
+  assert.equal(ex.params.mime, 'image/gif');
+  const { GifReader } = await import('omggif');
+  const gif = new GifReader(Buffer.from(ex.params.data, 'base64'));
+  assert.equal(gif.numFrames(), positions);
+  // The frames differ (the path grows): the first and the last are not the same picture.
+  const a = new Uint8Array(gif.width * gif.height * 4);
+  const z = new Uint8Array(gif.width * gif.height * 4);
+  gif.decodeAndBlitFrameRGBA(0, a);
+  gif.decodeAndBlitFrameRGBA(positions - 1, z);
+  assert.ok(a.some((v, i) => v !== z[i]), 'first and last GIF frames differ');
+});
+
 test('the thought overlay asks for the hidden state and draws it with a legend', { entry: 'mazeEditor' }, async ({ page, host }) => {
   await init(host);
   await page.click('#solve');

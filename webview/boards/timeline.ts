@@ -114,6 +114,11 @@ export class Timeline {
     return this.iterations[Number(this.range.value)];
   }
 
+  /** How many positions the list holds. */
+  get length(): number {
+    return this.iterations.length;
+  }
+
   /** The position shown in the list. */
   get index(): number {
     return Number(this.range.value);

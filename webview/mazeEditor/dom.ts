@@ -89,7 +89,8 @@ export function buildDom(app: HTMLElement, saved: Saved, hooks: TimelineHooks) {
   });
   const verdict = h('span', { id: 'verdict', class: 'verdict' });
   const exportBtn = btn('export-png', 'PNG', 'Save the picture on screen (this iteration, with its overlay) as a PNG');
-  timeline.el.append(exportBtn, verdict, recovery);
+  const gifBtn = btn('export-gif', 'GIF', 'Save the whole timeline (the thinking, damage and recovery included) as an animated GIF');
+  timeline.el.append(exportBtn, gifBtn, verdict, recovery);
   const statusLine = h('div', { class: 'statusline dt-muted', id: 'statusline' });
 
   app.append(toolbar, stage, legend, timeline.el, statusLine);
@@ -101,7 +102,7 @@ export function buildDom(app: HTMLElement, saved: Saved, hooks: TimelineHooks) {
   return {
     app, solveBtn, thinkBtn, corruptBtn, cancelBtn, brushBtn, strength, strengthLabel, live, watch, modelBtn, itersField,
     overlaySel, channelField, canvas, errorsPanel, solveAgainBtn, staleNote, legend, recoveryPlot, recoveryLabel, recovery,
-    timeline, speedSel: timeline.speedSelect!, verdict, exportBtn, statusLine,
+    timeline, speedSel: timeline.speedSelect!, verdict, exportBtn, gifBtn, statusLine,
   };
 }
 

@@ -22,6 +22,8 @@ export interface DrawContext {
 export interface Drawing {
   /** draw the canvas at the next animation frame (many calls, one draw) */
   redraw(): void;
+  /** draw the canvas now (exports read it right after) */
+  drawNow(): void;
   updateLabels(): void;
   renderLegend(): void;
   updateStatusLine(): void;
@@ -166,6 +168,7 @@ export function createDrawing(ctx: DrawContext): Drawing {
     dom.cancelBtn.disabled = !busy;
     dom.strengthLabel.textContent = `${Number(dom.strength.value)}× RMS`;
     dom.exportBtn.disabled = !grid;
+    dom.gifBtn.disabled = busy || !grid || dom.timeline.length < 2;
     renderMarks();
     renderRecovery();
   }
@@ -265,5 +268,5 @@ export function createDrawing(ctx: DrawContext): Drawing {
       `${where}${st.declared} maze · click/drag: walls · drag S/G: move · wheel: zoom · space/middle-drag: pan · F: fit · keys: arrows, Enter, S, G`;
   }
 
-  return { redraw, updateLabels, renderLegend, updateStatusLine };
+  return { redraw, drawNow, updateLabels, renderLegend, updateStatusLine };
 }

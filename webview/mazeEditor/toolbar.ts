@@ -3,6 +3,7 @@
  * PNG export, model selection, the overlay and strength controls and the stale note's Solve again. Each control
  * turns into a run, a request to the host or a saved setting; none edits the maze.
  */
+import { encodeGif, gifPositions, toBase64 } from './gifExport';
 import type { Messenger } from '../../src/shared/protocol/messenger';
 import type { HostToPage, PageIntervention, PageToHost } from '../../src/shared/protocol/webview/mazeEditor';
 import { showBanner } from '../shared/dom';
@@ -58,6 +59,40 @@ export function wireToolbar(ctx: ToolbarContext): void {
     const data = dom.canvas.toDataURL('image/png').split(',')[1] ?? '';
     void messenger
       .request('export', { name, mime: 'image/png', data })
+      .then((r) => r.saved && showBanner(dom.app, `Saved ${r.saved}`, 'info'))
+      .catch(reportError);
+  });
+  dom.gifBtn.addEventListener('click', () => {
+    const { timeline, canvas } = dom;
+    const shown = timeline.index;
+    // At most 480 px on the long side: the canvas at device resolution would make a GIF of tens of MB.
+    const scale = Math.min(1, 480 / Math.max(canvas.width, canvas.height, 1));
+    const width = Math.max(1, Math.round(canvas.width * scale));
+    const height = Math.max(1, Math.round(canvas.height * scale));
+    const small = document.createElement('canvas');
+    small.width = width;
+    small.height = height;
+    const g = small.getContext('2d', { willReadFrequently: true })!;
+    const frames = gifPositions(timeline.length).map((i) => {
+      timeline.showIndex(i);
+      drawing.drawNow();
+      g.drawImage(canvas, 0, 0, width, height);
+      return { rgba: g.getImageData(0, 0, width, height).data, width, height };
+    });
+    timeline.showIndex(shown);
+    drawing.drawNow();
+    // The timeline's own pace: 8 frames per second at 1×.
+    const delay = Math.round(1000 / (8 * (Number(dom.speedSel.value) || 1)));
+    const base = (st.fileName || 'maze').replace(/\.maze$/, '').replace(/[^\w.() ×-]+/g, '_');
+    let data: string;
+    try {
+      data = toBase64(encodeGif(frames, delay));
+    } catch (e) {
+      reportError(e);
+      return;
+    }
+    void messenger
+      .request('export', { name: `${base}-thinking.gif`, mime: 'image/gif', data })
       .then((r) => r.saved && showBanner(dom.app, `Saved ${r.saved}`, 'info'))
       .catch(reportError);
   });
