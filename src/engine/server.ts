@@ -60,7 +60,8 @@ import { ModelCache } from './checkpoint/modelCache';
 import { ModelInspector } from './checkpoint/modelInspector';
 import { checkParams, type ParamSpec } from './paramCheck';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
-import { train, type TrainProgressEvent } from './train/trainer';
+import { train } from './train/trainer';
+import type { TrainProgressEvent } from './train/trainResult';
 import { loadRecipe } from './train/recipe';
 import { runRecipe } from './train/runRecipe';
 

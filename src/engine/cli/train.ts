@@ -8,7 +8,9 @@
  * - a single run from training fields (`--width`, `--epochs`, …) over the problem's CPU defaults, as before recipes.
  */
 import * as os from 'node:os';
-import { architectureOf, resolveTrainConfig, train, type TrainConfig, type TrainProgressEvent } from '../train/trainer';
+import { train } from '../train/trainer';
+import { architectureOf, resolveTrainConfig, type TrainConfig } from '../train/trainConfig';
+import type { TrainProgressEvent } from '../train/trainResult';
 import { annotateCheckpoint } from '../checkpoint/checkpoint';
 import { backendInfo } from '../tf';
 import type { ProblemId } from '../../shared/problems/problem';

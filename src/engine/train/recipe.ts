@@ -18,7 +18,7 @@ import { PROBLEM_IDS, type ProblemId } from '../../shared/problems/problem';
 import { MODEL_KINDS } from '../../shared/architecture';
 import { BUILTIN_RECIPES, stageFields, type Recipe, type RecipeStage } from '../../shared/recipes';
 import { PROGRESSIVE_SAMPLINGS } from './progressiveLoss';
-import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainer';
+import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainConfig';
 
 export { BUILTIN_RECIPES, stageName, type Recipe, type RecipeStage } from '../../shared/recipes';
 

@@ -13,7 +13,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/checkpoint';
 import { stageConfig, stageName, type Recipe, type StageRecord } from './recipe';
-import { resumeDirFor, train, type TrainConfig, type TrainHooks, type TrainProgressEvent, type TrainResult } from './trainer';
+import { train } from './trainer';
+import type { TrainConfig } from './trainConfig';
+import type { TrainHooks, TrainProgressEvent, TrainResult } from './trainResult';
+import { resumeDirFor } from './resumeState';
 
 export interface RecipeRunOptions {
   seed: number;

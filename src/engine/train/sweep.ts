@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../checkpoint/checkpoint';
 import { isCancelled } from '../eval/cancellation';
 import type { Recipe } from './recipe';
 import { runRecipe, type RecipeProgressEvent, type RecipeResult, type RecipeRunOptions } from './runRecipe';
-import type { TrainHooks } from './trainer';
+import type { TrainHooks } from './trainResult';
 
 export const SWEEP_FILE = 'sweep.json';
 

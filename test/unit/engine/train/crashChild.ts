@@ -5,7 +5,8 @@
  */
 import { renameHook } from '../../../../src/engine/checkpoint/checkpoint';
 import { initBackend } from '../../../../src/engine/tf';
-import { train, type TrainConfig } from '../../../../src/engine/train/trainer';
+import { train } from '../../../../src/engine/train/trainer';
+import type { TrainConfig } from '../../../../src/engine/train/trainConfig';
 
 const config = JSON.parse(process.argv[2]) as TrainConfig;
 const killAt = Number(process.argv[3]);

@@ -9,7 +9,8 @@ import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/check
 import { BUILTIN_RECIPES, defaultRecipe, loadRecipe, stageConfig, validateRecipe, type Recipe } from '../../../../src/engine/train/recipe';
 import { runRecipe, stagesDirFor } from '../../../../src/engine/train/runRecipe';
 import { parseSeeds, runSweep, SWEEP_FILE, type SweepSummary } from '../../../../src/engine/train/sweep';
-import { resolveTrainConfig, train } from '../../../../src/engine/train/trainer';
+import { train } from '../../../../src/engine/train/trainer';
+import { resolveTrainConfig } from '../../../../src/engine/train/trainConfig';
 import { recipeFor } from '../../../../src/engine/cli/train';
 
 function tmpDir(): string {
