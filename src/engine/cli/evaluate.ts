@@ -2,7 +2,8 @@
  * `deep-thinking eval`: exact-match accuracy per iteration on a freshly generated (seeded) test set — the
  * extrapolation / overthinking curve — or, with `--iterations auto`, the accuracy at each puzzle's halting iteration.
  */
-import { annotateCheckpoint, loadModel } from '../checkpoint/checkpoint';
+import { annotateCheckpoint } from '../checkpoint/store';
+import { loadModel } from '../checkpoint/modelSpecs';
 import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
 import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
 import { datasets } from '../data/datasets';

@@ -13,7 +13,7 @@ import { runTrace } from './trace';
 import { runBenchSession, runBenchSolve, runBenchTrain } from './bench';
 import { initBackend, BACKEND_PREFERENCES, type BackendPreference } from '../tf';
 import { parseDeviceSpec, type DeviceSpec } from '../backends/torch/nativeAddon';
-import { ENGINE_VERSION } from '../checkpoint/checkpoint';
+import { ENGINE_VERSION } from '../checkpoint/format';
 import { DEFAULT_TILE_TOLERANCE } from '../solve/thinking';
 
 const program = new Command();

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import { train } from '../train/trainer';
 import { architectureOf, resolveTrainConfig, type TrainConfig } from '../train/trainConfig';
 import type { TrainProgressEvent } from '../train/trainResult';
-import { annotateCheckpoint } from '../checkpoint/checkpoint';
+import { annotateCheckpoint } from '../checkpoint/store';
 import { backendInfo } from '../tf';
 import type { ProblemId } from '../../shared/problems/problem';
 import { validateArchitecture, type ModelKind } from '../../shared/architecture';

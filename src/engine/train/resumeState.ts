@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../tf';
 import type { Architecture } from '../../shared/architecture';
-import { readCheckpointMeta } from '../checkpoint/checkpoint';
+import { readCheckpointMeta } from '../checkpoint/store';
 import type { OptimizerKind, OptimizerState } from './optimizer';
 import type { ResolvedTrainConfig } from './trainConfig';
 import type { EpochRecord } from './trainResult';

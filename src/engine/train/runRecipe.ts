@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/checkpoint';
+import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/store';
 import { stageConfig, stageName, type Recipe, type StageRecord } from './recipe';
 import { train } from './trainer';
 import type { TrainConfig } from './trainConfig';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../checkpoint/checkpoint';
+import { writeFileAtomic } from '../checkpoint/store';
 import { isCancelled } from '../eval/cancellation';
 import type { Recipe } from './recipe';
 import { runRecipe, type RecipeProgressEvent, type RecipeResult, type RecipeRunOptions } from './runRecipe';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
-import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/checkpoint';
+import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/store';
 import { BUILTIN_RECIPES, defaultRecipe, loadRecipe, stageConfig, validateRecipe, type Recipe } from '../../../../src/engine/train/recipe';
 import { runRecipe, stagesDirFor } from '../../../../src/engine/train/runRecipe';
 import { parseSeeds, runSweep, SWEEP_FILE, type SweepSummary } from '../../../../src/engine/train/sweep';

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
-import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/checkpoint';
+import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/store';
 import { createModel } from '../../../../src/engine/models/createModel';
 import { accuracyPerIteration } from '../../../../src/engine/eval/accuracy';
 import { prefixSumsProblem } from '../../../../src/shared/problems/prefixSums';
