@@ -41,7 +41,7 @@ import {
   type TrainResult,
 } from '../shared/protocol/engine';
 import { getProblem } from '../shared/problems/index';
-import { annotateCheckpoint, readCheckpointMeta } from './checkpoint/store';
+import { annotateCheckpoint } from './checkpoint/store';
 import { bundledModelsDir, convertPthToCheckpoint, listModels, loadModel, type ModelListEntry } from './checkpoint/modelSpecs';
 import { ENGINE_VERSION, type CheckpointMeta } from './checkpoint/format';
 import { estimateEvaluate, runEvaluate } from './eval/evaluateRequest';

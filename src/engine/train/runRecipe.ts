@@ -5,7 +5,7 @@
  *   runs/maze/                   the last stage's best checkpoint: the model to use (`predict --model runs/maze`)
  *   runs/.maze.stages/stage-1/   earlier stages' best checkpoints (hidden, so model lists skip them)
  *   runs/.maze.stages/recipe-state.json   the recipe, the seed and every finished stage (written after each stage)
- *   runs/.maze.last, runs/.maze.stages/.stage-1.last   each stage's resume state (trainer.ts)
+ *   runs/.maze.last, runs/.maze.stages/.stage-1.last   each stage's resume state (resumeState.ts)
  * A resumed run skips the finished stages and resumes the interrupted one from its own resume state. When all stages
  * are done, the last checkpoint's model.json gets `training.recipe`: every stage's config, selection result and time.
  */
