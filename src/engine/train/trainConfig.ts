@@ -1,9 +1,9 @@
 /**
  * The training run's configuration: what a caller may give (TrainConfig), the defaults that fill the rest (per
  * problem and profile, see defaults.ts), and the checks that reject a bad field by name before any data is made or
- * any weight is drawn. It is its own module because recipes, sweeps, the CLI and the server resolve and print a
+ * any weight is drawn. It is its own module because recipes and the CLI resolve and check a
  * config without training; the resolved config is also what a resume state stores, so a resumed run trains the
- * same net with the same schedule (Bansal et al. 2022, appendix: the paper's hyperparameters are the defaults).
+ * same net with the same schedule. The `paper` profile holds the published recipes (Bansal et al. 2022, appendix).
  */
 import { MODEL_KINDS, type Architecture } from '../../shared/architecture';
 import type { ProblemId } from '../../shared/problems/problem';
