@@ -13,7 +13,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dt-cli-'));
 const HEADER = 'PuzzleId,FEN,Moves,Rating,RatingDeviation,Popularity,NbPlays,Themes,GameUrl,OpeningTags';
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'engine', 'cli.ts'), '--backend', 'wasm', ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'engine', 'cli', 'main.ts'), '--backend', 'wasm', ...args], {
     encoding: 'utf8',
     timeout: 300_000,
     cwd: ROOT,
