@@ -53,7 +53,6 @@ export interface SolveSessionOptions extends ThinkingPathOptions {
 }
 
 export const DEFAULT_FRAME_BUDGET = 0.1;
-export { DEFAULT_TILE_MIN_PIXELS, DEFAULT_NATIVE_TILE_MIN_PIXELS } from './thinkingPath';
 
 interface RunOptions {
   iterations: number | 'auto';
