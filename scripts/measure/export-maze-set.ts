@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { tf, initBackend } from '../../src/engine/tf';
 import { testPuzzles } from '../../src/engine/eval/accuracy';
 import { mazeProblem } from '../../src/shared/problems/maze';
-import { loadModel } from '../../src/engine/checkpoint/checkpoint';
+import { loadModel } from '../../src/engine/checkpoint/modelSpecs';
 import type { MazeGrid } from '../../src/shared/maze/grid';
 
 function packBits(values: ArrayLike<number>): Buffer {

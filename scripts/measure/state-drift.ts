@@ -5,7 +5,7 @@
  *   npx tsx scripts/measure/state-drift.ts <model> <maze size> <iterations> [maze seed]
  */
 import { initBackend, tf } from '../../src/engine/tf';
-import { loadModel } from '../../src/engine/checkpoint/checkpoint';
+import { loadModel } from '../../src/engine/checkpoint/modelSpecs';
 import { generateMaze } from '../../src/shared/maze/mazeGenerator';
 import { mazeProblem } from '../../src/shared/problems/maze';
 

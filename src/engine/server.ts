@@ -41,17 +41,9 @@ import {
   type TrainResult,
 } from '../shared/protocol/engine';
 import { getProblem } from '../shared/problems/index';
-import {
-  annotateCheckpoint,
-  bundledModelsDir,
-  convertPthToCheckpoint,
-  ENGINE_VERSION,
-  listModels,
-  loadModel,
-  readCheckpointMeta,
-  type CheckpointMeta,
-  type ModelListEntry,
-} from './checkpoint/checkpoint';
+import { annotateCheckpoint } from './checkpoint/store';
+import { bundledModelsDir, convertPthToCheckpoint, listModels, loadModel, type ModelListEntry } from './checkpoint/modelSpecs';
+import { ENGINE_VERSION, type CheckpointMeta } from './checkpoint/format';
 import { estimateEvaluate, runEvaluate } from './eval/evaluateRequest';
 import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from './solve/thinkingPath';
 import { SolveSession } from './solve/solveSession';
@@ -60,13 +52,14 @@ import { ModelCache } from './checkpoint/modelCache';
 import { ModelInspector } from './checkpoint/modelInspector';
 import { checkParams, type ParamSpec } from './paramCheck';
 import { backendInfo, initBackend, type BackendPreference } from './tf';
-import { train, type TrainProgressEvent } from './train/trainer';
+import { train } from './train/trainer';
+import type { TrainProgressEvent } from './train/trainResult';
 import { loadRecipe } from './train/recipe';
 import { runRecipe } from './train/runRecipe';
 
 export interface ServerOptions {
   backend: BackendPreference;
-  /** bundled checkpoints (default: checkpoint.ts's lookup, $DEEP_THINKING_MODELS_DIR first) */
+  /** bundled checkpoints (default: modelSpecs.ts's lookup, $DEEP_THINKING_MODELS_DIR first) */
   modelsDir?: string;
   /** at most this many training progress notifications per second per run (epoch ends always go) */
   progressPerSecond?: number;

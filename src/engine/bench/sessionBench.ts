@@ -9,7 +9,7 @@ import { generateMaze } from '../../shared/maze/mazeGenerator';
 import { serializeMaze } from '../../shared/maze/mazeFormat';
 import { mazeImageSize } from '../../shared/problems/maze';
 import { shortestPath } from '../../shared/maze/bfs';
-import { loadModel } from '../checkpoint/checkpoint';
+import { loadModel } from '../checkpoint/modelSpecs';
 import { SolveSession } from '../solve/solveSession';
 import { tf } from '../tf';
 import type { PrecisionChoice } from '../solve/precision';

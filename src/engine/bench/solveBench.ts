@@ -21,7 +21,7 @@ import { floodFillNet } from './floodFillNet';
 import { pickKernels, type ThinkEngine } from '../tiles/pickKernels';
 import { resolvePrecision, withPrecision, type PrecisionChoice } from '../solve/precision';
 import { ortKernels } from '../tiles/ortBackend';
-import { loadModel } from '../checkpoint/checkpoint';
+import { loadModel } from '../checkpoint/modelSpecs';
 import type { TileKernels } from '../tiles/tileKernels';
 import { SETTLED_FLICKER, SETTLED_PATIENCE, SettledRule } from '../solve/halting';
 

@@ -4,7 +4,8 @@
  * the engine's request loop (the parent gives each file a time budget and terminates a worker that overruns it).
  */
 import { parentPort } from 'node:worker_threads';
-import { metaFromPth, readCheckpointMeta } from './checkpoint';
+import { metaFromPth } from './modelSpecs';
+import { readCheckpointMeta } from './store';
 import { inspectPth } from './importPth';
 
 const port = parentPort;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CheckpointMeta } from './checkpoint';
+import type { CheckpointMeta } from './format';
 
 export const INSPECT_LIMITS = {
   /** per file, from the request to the answer */

@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_JSON, WEIGHTS_BIN, formatJson, readCheckpointMeta, writeFileAtomic } from './checkpoint';
+import { MODEL_JSON, WEIGHTS_BIN, formatJson } from './format';
+import { readCheckpointMeta, writeFileAtomic } from './store';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -2,9 +2,11 @@
  * `deep-thinking eval`: exact-match accuracy per iteration on a freshly generated (seeded) test set — the
  * extrapolation / overthinking curve — or, with `--iterations auto`, the accuracy at each puzzle's halting iteration.
  */
-import { annotateCheckpoint, loadModel } from '../checkpoint/checkpoint';
+import { annotateCheckpoint } from '../checkpoint/store';
+import { loadModel } from '../checkpoint/modelSpecs';
 import { accuracyPerIteration, testPuzzles, DEFAULT_EVAL_BATCH_SIZE } from '../eval/accuracy';
-import { getProblem, type AnyProblem, type ProblemId } from '../../shared/problems';
+import { getProblem } from '../../shared/problems';
+import type { AnyProblem, ProblemId } from '../../shared/problems/problem';
 import { datasets } from '../data/datasets';
 import { EVAL_TILE_MIN_PIXELS, ThinkingPath } from '../solve/thinkingPath';
 import { evaluateHalting } from '../eval/haltingEval';

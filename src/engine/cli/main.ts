@@ -14,7 +14,7 @@ import { runTrace } from './trace';
 import { runBenchSession, runBenchSolve, runBenchTrain } from './bench';
 import { initBackend, BACKEND_PREFERENCES, type BackendPreference } from '../tf';
 import { parseDeviceSpec, type DeviceSpec } from '../backends/torch/nativeAddon';
-import { ENGINE_VERSION } from '../checkpoint/checkpoint';
+import { ENGINE_VERSION } from '../checkpoint/format';
 import { TILE_DEFAULTS } from '../tiles/tileDefaults';
 
 const program = new Command();

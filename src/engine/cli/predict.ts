@@ -8,7 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { tf } from '../tf';
-import { loadModel } from '../checkpoint/checkpoint';
+import { loadModel } from '../checkpoint/modelSpecs';
 import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
 import { thinkUntilHalted } from '../solve/halting';

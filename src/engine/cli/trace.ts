@@ -1,6 +1,6 @@
 /** `deep-thinking trace`: logits at chosen iterations, NCHW in and out (the fixtures' layout). */
 import { readFile } from 'node:fs/promises';
-import { loadModel } from '../checkpoint/checkpoint';
+import { loadModel } from '../checkpoint/modelSpecs';
 import { traceLogits } from '../checkpoint/trace';
 import type { Output } from './output';
 

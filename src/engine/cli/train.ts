@@ -8,13 +8,16 @@
  * - a single run from training fields (`--width`, `--epochs`, …) over the problem's CPU defaults, as before recipes.
  */
 import * as os from 'node:os';
-import { architectureOf, resolveTrainConfig, train, type TrainConfig, type TrainProgressEvent } from '../train/trainer';
-import { annotateCheckpoint } from '../checkpoint/checkpoint';
+import { train } from '../train/trainer';
+import { architectureOf, resolveTrainConfig, type TrainConfig } from '../train/trainConfig';
+import type { TrainProgressEvent } from '../train/trainResult';
+import { annotateCheckpoint } from '../checkpoint/store';
 import { backendInfo } from '../tf';
 import type { ProblemId } from '../../shared/problems/problem';
 import { validateArchitecture, type ModelKind } from '../../shared/architecture';
 import type { Output } from './output';
-import { defaultRecipe, loadRecipe, type Recipe } from '../train/recipe';
+import { defaultRecipe, loadRecipe } from '../train/recipe';
+import type { Recipe } from '../../shared/recipes';
 import { runRecipe, type RecipeProgressEvent } from '../train/runRecipe';
 import { parseSeeds, runSweep, type SweepProgressEvent } from '../train/sweep';
 import type { ProgressiveSampling } from '../train/progressiveLoss';

@@ -13,16 +13,11 @@
  * previous thought, so memory is flat over any number of iterations. dispose() frees them (and the model, when the
  * session owns it).
  */
-import { Chess } from 'chess.js';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
-import type { InterveneParams, SolveFrame, SolveInput, SolveParams, SolveResult, ThoughtParams, ThoughtResult } from '../../shared/protocol/engine';
+import type { InterveneParams, SolveFrame, SolveParams, SolveResult, ThoughtParams, ThoughtResult } from '../../shared/protocol/engine';
 import { channelPicture, pcaPicture, unitFeatures } from './thoughtView';
-import type { AnyProblem, ProblemId } from '../../shared/problems/problem';
-import { mazeProblem } from '../../shared/problems/maze';
-import { parseBits, prefixSumsProblem } from '../../shared/problems/prefixSums';
-import { chessProblem, parseUci, puzzleFromLichess, type ChessPuzzle } from '../../shared/problems/chess';
-import { parseMaze } from '../../shared/maze/mazeFormat';
+import type { ProblemId } from '../../shared/problems/problem';
 import { type MazeGrid } from '../../shared/maze/grid';
 import { deriveSeed } from '../../shared/rng';
 import { checkModelFitsProblem } from '../eval/accuracy';
@@ -30,162 +25,16 @@ import { isCancelled, Yielder, type CancellationLike } from '../eval/cancellatio
 import {
   DEFAULT_MAX_FPS,
   DEFAULT_MAX_FRAME_CELLS,
-  encodeProbs,
   FrameThrottle,
-  mazeUnitProbs,
-  meanConfidenceOf,
   pictureChanged,
-  poolGrid,
-  probsFromClass1,
   WATCH_EVERY_ITERATION_MAX_PIXELS,
 } from './frames';
 import { class1Tensor, type HaltingOptions } from './halting';
 import { mazeRegionMask, perturbRegion, perturbThought } from './interventions';
 import type { Thinking, ThinkingInput } from './thinking';
 import { AutoHalting, ThinkingPath, type ThinkingPathOptions } from './thinkingPath';
-
-// ---- inputs --------------------------------------------------------------------------------------------------
-
-/** A SolveInput decoded: the problem, the puzzle, and its network input. */
-export interface LoadedInput {
-  problemId: ProblemId;
-  problem: AnyProblem;
-  puzzle: unknown;
-  /** false for a chess position given without its answer: `correct` is then always false */
-  hasOracle: boolean;
-  /** [...spatial, C] channels-last, flattened */
-  data: Float32Array;
-  spatial: number[];
-  /** display grid of the frames: maze units, 1×L bits, 8×8 squares */
-  gridRows: number;
-  gridCols: number;
-  /** positions that count (mazes: non-wall pixels) */
-  mask: Uint8Array | undefined;
-}
-
-/**
- * Chess input: `moves` in Lichess form ("<opponent's move> <answer> …"; `fen` is the position before the
- * opponent's move), or a single UCI move that answers `fen` itself, or empty (no oracle).
- */
-function loadChess(fen: string, moves: string): { puzzle: ChessPuzzle; hasOracle: boolean } {
-  const list = moves.trim().split(/\s+/).filter(Boolean);
-  const fail = (field: string, msg: string): never => {
-    throw new SyntaxError(`chess input: ${field}: ${msg}`);
-  };
-  if (list.length >= 2) {
-    try {
-      return { puzzle: puzzleFromLichess({ PuzzleId: 'input', FEN: fen, Moves: moves, Rating: 0 }), hasOracle: true };
-    } catch (e) {
-      throw new SyntaxError(`chess input: ${(e as Error).message}`);
-    }
-  }
-  let game: Chess;
-  try {
-    game = new Chess(fen.trim());
-  } catch (e) {
-    return fail('FEN', `invalid FEN '${fen}': ${(e as Error).message}`);
-  }
-  if (list.length === 0) return { puzzle: { id: 'input', fen: game.fen(), solution: '', rating: 0 }, hasOracle: false };
-  const m = parseUci(list[0]);
-  if (!m) fail('Moves', `'${list[0]}' is not a UCI move (like e2e4 or e7e8q)`);
-  try {
-    game.move({ from: list[0].slice(0, 2), to: list[0].slice(2, 4), promotion: m!.promotion });
-  } catch {
-    fail('Moves', `'${list[0]}' is illegal in ${fen}`);
-  }
-  return { puzzle: { id: 'input', fen: fen.trim(), solution: list[0], rating: 0 }, hasOracle: true };
-}
-
-/** SolveInput → puzzle and encoded input. Bad input throws an error naming line/column (mazes, bits) or field. */
-export function loadSolveInput(input: SolveInput): LoadedInput {
-  switch (input.problem) {
-    case 'mazes': {
-      const grid = parseMaze(input.text);
-      const enc = mazeProblem.encode(grid);
-      return {
-        problemId: 'mazes', problem: mazeProblem, puzzle: grid, hasOracle: true, data: enc.data, spatial: enc.spatial,
-        gridRows: grid.rows, gridCols: grid.cols, mask: mazeProblem.lossMask(grid),
-      };
-    }
-    case 'prefix-sums': {
-      let p;
-      try {
-        p = parseBits(input.bits);
-      } catch (e) {
-        throw new SyntaxError(`prefix-sums input: ${(e as Error).message}`);
-      }
-      const enc = prefixSumsProblem.encode(p);
-      return {
-        problemId: 'prefix-sums', problem: prefixSumsProblem, puzzle: p, hasOracle: true, data: enc.data,
-        spatial: enc.spatial, gridRows: 1, gridCols: p.bits.length, mask: undefined,
-      };
-    }
-    case 'chess': {
-      const { puzzle, hasOracle } = loadChess(input.fen, input.moves ?? '');
-      const enc = chessProblem.encode(puzzle);
-      return {
-        problemId: 'chess', problem: chessProblem, puzzle, hasOracle, data: enc.data, spatial: enc.spatial,
-        gridRows: 8, gridCols: 8, mask: undefined,
-      };
-    }
-    default:
-      throw new RangeError(`unknown problem ${JSON.stringify((input as { problem: unknown }).problem)} in solve input`);
-  }
-}
-
-// ---- oracle and frames -----------------------------------------------------------------------------------------
-
-/**
- * Maze units the prediction gets wrong: open units any of whose 2×2 pixels disagrees (class1 > 0 vs the BFS
- * target). Pixel-based like isCorrect, so `correct ⇔ wrongCells is empty`.
- */
-export function mazeWrongCells(grid: MazeGrid, class1: Float32Array): [number, number][] {
-  const target = mazeProblem.target(grid);
-  const mask = mazeProblem.lossMask(grid)!;
-  const width = 2 * grid.cols + 2;
-  if (class1.length !== target.length) throw new RangeError(`maze: ${class1.length} scores for ${target.length} pixels`);
-  const wrong: [number, number][] = [];
-  for (let r = 0; r < grid.rows; r++) {
-    for (let c = 0; c < grid.cols; c++) {
-      const p = (1 + 2 * r) * width + 1 + 2 * c;
-      for (const q of [p, p + 1, p + width, p + width + 1]) {
-        if (mask[q] && (class1[q] > 0 ? 1 : 0) !== target[q]) {
-          wrong.push([r, c]);
-          break;
-        }
-      }
-    }
-  }
-  return wrong;
-}
-
-/** The frame picture for one puzzle's class1 scores. `maxCells` = Infinity gives full resolution. */
-export function buildFrame(sessionId: string, iteration: number, input: LoadedInput, class1: Float32Array, maxCells: number): SolveFrame {
-  const probs = probsFromClass1(class1);
-  const grid = input.problemId === 'mazes'
-    ? mazeUnitProbs(input.gridRows, input.gridCols, probs, (input.puzzle as MazeGrid).walls)
-    : probs;
-  const pooled = poolGrid({ rows: input.gridRows, cols: input.gridCols, data: grid }, maxCells, 'max');
-  const frame: SolveFrame = {
-    sessionId,
-    iteration,
-    rows: pooled.rows,
-    cols: pooled.cols,
-    scale: pooled.scale,
-    probs: encodeProbs(pooled.data),
-    confidence: meanConfidenceOf(class1, input.mask),
-    activeFraction: 1,
-  };
-  // The decoded prediction is as big as the grid; downsampled frames leave it out (the result has it).
-  if (pooled.scale === 1) {
-    const pred = input.problem.decode(input.puzzle, class1) as string | string[] | null;
-    if (pred !== null) frame.prediction = pred;
-  }
-  if (input.hasOracle) frame.correct = input.problem.isCorrect(input.puzzle, class1);
-  return frame;
-}
-
-// ---- the session -----------------------------------------------------------------------------------------------
+import { loadSolveInput, type LoadedInput } from './solveInput';
+import { buildFrame, mazeWrongCells } from './buildFrame';
 
 export type FrameSink = (frame: SolveFrame) => void;
 
@@ -204,7 +53,6 @@ export interface SolveSessionOptions extends ThinkingPathOptions {
 }
 
 export const DEFAULT_FRAME_BUDGET = 0.1;
-export { DEFAULT_TILE_MIN_PIXELS, DEFAULT_NATIVE_TILE_MIN_PIXELS } from './thinkingPath';
 
 interface RunOptions {
   iterations: number | 'auto';

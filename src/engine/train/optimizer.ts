@@ -152,7 +152,7 @@ export class Optimizer {
     return { gradNorm };
   }
 
-  /** A copy of the state, as plain arrays (for train-state files; see trainer.ts). */
+  /** A copy of the state, as plain arrays (for train-state files; see resumeState.ts). */
   exportState(): OptimizerState {
     const tensors = new Map<string, Float32Array>();
     const shapes = new Map<string, number[]>();

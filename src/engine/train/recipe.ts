@@ -18,9 +18,8 @@ import { PROBLEM_IDS, type ProblemId } from '../../shared/problems/problem';
 import { MODEL_KINDS } from '../../shared/architecture';
 import { BUILTIN_RECIPES, stageFields, type Recipe, type RecipeStage } from '../../shared/recipes';
 import { PROGRESSIVE_SAMPLINGS } from './progressiveLoss';
-import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainer';
+import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainConfig';
 
-export { BUILTIN_RECIPES, stageName, type Recipe, type RecipeStage } from '../../shared/recipes';
 
 /** Stage i's training config: the fields of stages 0…i, later ones winning (without name/initFromPrevious). */
 export function stageConfig(recipe: Recipe, i: number): TrainConfig {

@@ -5,15 +5,19 @@
  *   runs/maze/                   the last stage's best checkpoint: the model to use (`predict --model runs/maze`)
  *   runs/.maze.stages/stage-1/   earlier stages' best checkpoints (hidden, so model lists skip them)
  *   runs/.maze.stages/recipe-state.json   the recipe, the seed and every finished stage (written after each stage)
- *   runs/.maze.last, runs/.maze.stages/.stage-1.last   each stage's resume state (trainer.ts)
+ *   runs/.maze.last, runs/.maze.stages/.stage-1.last   each stage's resume state (resumeState.ts)
  * A resumed run skips the finished stages and resumes the interrupted one from its own resume state. When all stages
  * are done, the last checkpoint's model.json gets `training.recipe`: every stage's config, selection result and time.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/checkpoint';
-import { stageConfig, stageName, type Recipe, type StageRecord } from './recipe';
-import { resumeDirFor, train, type TrainConfig, type TrainHooks, type TrainProgressEvent, type TrainResult } from './trainer';
+import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/store';
+import { stageConfig, type StageRecord } from './recipe';
+import { stageName, type Recipe } from '../../shared/recipes';
+import { train } from './trainer';
+import type { TrainConfig } from './trainConfig';
+import type { TrainHooks, TrainProgressEvent, TrainResult } from './trainResult';
+import { resumeDirFor } from './resumeState';
 
 export interface RecipeRunOptions {
   seed: number;

@@ -6,11 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../checkpoint/checkpoint';
+import { writeFileAtomic } from '../checkpoint/store';
 import { isCancelled } from '../eval/cancellation';
-import type { Recipe } from './recipe';
+import type { Recipe } from '../../shared/recipes';
 import { runRecipe, type RecipeProgressEvent, type RecipeResult, type RecipeRunOptions } from './runRecipe';
-import type { TrainHooks } from './trainer';
+import type { TrainHooks } from './trainResult';
 
 export const SWEEP_FILE = 'sweep.json';
 

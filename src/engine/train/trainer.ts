@@ -9,29 +9,31 @@
  *   training size, so the best checkpoint is chosen by validation, on the bigger puzzles when given;
  * - checkpoints: `outDir` itself is the best checkpoint, rewritten whenever the selection metric improves (strictly,
  *   as the paper: the first best epoch), so `outDir` is the model to use and model lists find it. The resume state
- *   (last weights + `train-state.json` + `optimizer.bin`, written as one directory swap) goes every epoch and on cancellation to the hidden sibling
- *   `.<name>.last` (hidden, so model lists skip it; a sibling, because a checkpoint write swaps its whole directory).
+ *   (resumeState.ts) goes every epoch and on cancellation to the hidden sibling `.<name>.last`.
  *
  * Reproducibility: every random choice derives from `seed` by position (data, weight init, the epoch's shuffle,
  * each step's progressive draw), so no generator state needs saving and a resumed run continues bit for bit.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tf } from '../tf';
 import { createModel } from '../models/createModel';
 import type { DTNet } from '../models/dtNet';
-import { MODEL_KINDS, validateArchitecture, type Architecture } from '../../shared/architecture';
-import { batchCorrect, encodeBatch, type Batch, type ProblemId } from '../../shared/problems/problem';
+import { validateArchitecture, type Architecture } from '../../shared/architecture';
+import { batchCorrect, encodeBatch, type Batch } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { Rng, deriveSeed } from '../../shared/rng';
 import { collect, datasets } from '../data/datasets';
-import { isCancelled, nextTick, type CancellationLike } from '../eval/cancellation';
-import { loadCheckpoint, loadModel, readCheckpointMeta, recoverCheckpointDir, saveCheckpoint, type CheckpointMetaInput } from '../checkpoint/checkpoint';
-import { PROGRESSIVE_SAMPLINGS, computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw, type ProgressiveSampling } from './progressiveLoss';
-import { Optimizer, throttleGroups, type OptimizerKind, type OptimizerState } from './optimizer';
-import { learningRate, type LrSchedule } from './schedule';
-import { trainingDefaults, type DefaultsProfile, type TrainingDefaults } from './defaults';
-import { GradientWorkers, availableThreads, defaultGradientThreads } from './parallel';
+import { isCancelled, nextTick } from '../eval/cancellation';
+import { loadCheckpoint, readCheckpointMeta, recoverCheckpointDir, saveCheckpoint } from '../checkpoint/store';
+import { loadModel } from '../checkpoint/modelSpecs';
+import type { CheckpointMetaInput } from '../checkpoint/format';
+import { computeGradients, drawNK, predictClass1, type GradientResult, type ProgressiveDraw } from './progressiveLoss';
+import { Optimizer, throttleGroups } from './optimizer';
+import { learningRate } from './schedule';
+import { GradientWorkers, defaultGradientThreads } from './parallel';
+import { architectureOf, resolveTrainConfig, scheduleOf, type ResolvedTrainConfig, type TrainConfig } from './trainConfig';
+import type { EpochRecord, TrainHooks, TrainResult } from './trainResult';
+import { readTrainState, recordedBest, resumeDirFor, STATE_FILE, STATE_VERSION, trainStateFiles, type TrainState } from './resumeState';
 
 // ---------------------------------------------------------------------------------------------------------------
 // One step
@@ -89,213 +91,6 @@ export async function trainStep(model: DTNet, batch: Batch, opts: TrainStepOptio
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Configuration
-
-export interface TrainConfig extends Partial<TrainingDefaults> {
-  problem: ProblemId;
-  /** which defaults fill the fields not given (default 'cpu') */
-  profile?: DefaultsProfile;
-  seed?: number;
-  /** iterations for the `valSize` validation (default: maxIters · valSize / size, rounded up) */
-  valIters?: number;
-  /** chess: the Lichess puzzle CSV */
-  csv?: string;
-  /** chess: keep puzzles with minRating ≤ Rating < maxRating */
-  minRating?: number;
-  maxRating?: number;
-  /** mazes: fraction of extra walls knocked out (imperfect mazes with loops) */
-  mazeLoops?: number;
-  /** batch size for validation (default 2 × batchSize) */
-  evalBatchSize?: number;
-  /** worker threads for the gradient (1 = in this thread; default: the cores available) */
-  threads?: number;
-  /** checkpoint directory (none written when absent) */
-  outDir?: string;
-  /** continue from `<outDir>/last` when it holds a resumable state (the stored config wins, except epochs/threads) */
-  resume?: boolean;
-  /**
-   * Start from this model's weights (a checkpoint dir, .pth or bundled name) instead of a random init: fine-tuning,
-   * or a curriculum (small mazes first). The architecture must match, except its default iteration count.
-   */
-  initFrom?: string;
-  /** how the progressive loss draws n and k (default: the paper's, `independent`) */
-  sampling?: ProgressiveSampling;
-  /**
-   * stop once the selection accuracy reaches this (e.g. 1): `epochs` is then a cap. A seed that learns late gets
-   * the epochs it needs; one that learns early is not trained on (later epochs can lose extrapolation anyway).
-   */
-  stopAt?: number | null;
-}
-
-export interface ResolvedTrainConfig extends TrainingDefaults {
-  problem: ProblemId;
-  profile: DefaultsProfile;
-  seed: number;
-  valIters: number | null;
-  csv: string | null;
-  minRating: number | null;
-  maxRating: number | null;
-  mazeLoops: number;
-  evalBatchSize: number;
-  initFrom: string | null;
-  sampling: ProgressiveSampling;
-  stopAt: number | null;
-}
-
-/** Fill defaults and check every field, naming the one that is wrong. */
-export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
-  const problem = getProblem(c.problem).id;
-  const profile = c.profile ?? 'cpu';
-  const d = trainingDefaults(problem, profile);
-  const pick = <K extends keyof TrainingDefaults>(k: K): TrainingDefaults[K] => (c[k] !== undefined ? (c[k] as TrainingDefaults[K]) : d[k]);
-  const r: ResolvedTrainConfig = {
-    problem,
-    profile,
-    model: pick('model'),
-    width: pick('width'),
-    maxIters: pick('maxIters'),
-    blocks: pick('blocks'),
-    alpha: pick('alpha'),
-    optimizer: pick('optimizer'),
-    lr: pick('lr'),
-    weightDecay: pick('weightDecay'),
-    clip: pick('clip'),
-    lrThrottle: pick('lrThrottle'),
-    warmupPeriod: pick('warmupPeriod'),
-    warmupUnit: pick('warmupUnit'),
-    milestones: pick('milestones').slice(),
-    gamma: pick('gamma'),
-    epochs: pick('epochs'),
-    batchSize: pick('batchSize'),
-    trainSize: pick('trainSize'),
-    size: pick('size'),
-    seed: c.seed ?? 0,
-    valSize: c.valSize !== undefined ? c.valSize : problem === 'chess' ? null : d.valSize,
-    valIters: null,
-    csv: c.csv ?? null,
-    minRating: c.minRating ?? null,
-    maxRating: c.maxRating ?? null,
-    mazeLoops: c.mazeLoops ?? 0,
-    evalBatchSize: c.evalBatchSize ?? 0,
-    initFrom: c.initFrom ?? null,
-    sampling: c.sampling ?? 'independent',
-    stopAt: c.stopAt ?? null,
-  };
-  const fail = (what: string): never => {
-    throw new RangeError(`training config: ${what}`);
-  };
-  const posInt = (k: string, v: number) => (!Number.isInteger(v) || v < 1) && fail(`${k} must be a positive integer, got ${v}`);
-  for (const k of ['width', 'maxIters', 'blocks', 'epochs', 'batchSize', 'size'] as const) posInt(k, r[k]);
-  if (!Number.isInteger(r.trainSize) || r.trainSize < 2) fail(`trainSize must be an integer ≥ 2 (80/20 split), got ${r.trainSize}`);
-  if (!MODEL_KINDS.includes(r.model)) fail(`model must be one of ${MODEL_KINDS.join(', ')}, got ${r.model}`);
-  if (!PROGRESSIVE_SAMPLINGS.includes(r.sampling)) fail(`sampling must be ${PROGRESSIVE_SAMPLINGS.join(' or ')}, got ${String(r.sampling)}`);
-  if (!(r.alpha >= 0 && r.alpha <= 1)) fail(`alpha must be in [0, 1], got ${r.alpha}`);
-  if (!(['adam', 'sgd'] as OptimizerKind[]).includes(r.optimizer)) fail(`optimizer must be adam or sgd, got ${r.optimizer}`);
-  if (!(r.lr > 0)) fail(`lr must be > 0, got ${r.lr}`);
-  if (!(r.weightDecay >= 0)) fail(`weightDecay must be ≥ 0, got ${r.weightDecay}`);
-  if (r.clip !== null && !(r.clip > 0)) fail(`clip must be > 0 or null, got ${r.clip}`);
-  if (!(r.warmupPeriod >= 0)) fail(`warmupPeriod must be ≥ 0, got ${r.warmupPeriod}`);
-  if (r.warmupUnit !== 'epoch' && r.warmupUnit !== 'step') fail(`warmupUnit must be 'epoch' or 'step', got ${r.warmupUnit}`);
-  if (!Number.isFinite(r.seed)) fail(`seed must be a number, got ${r.seed}`);
-  if (r.stopAt !== null && !(r.stopAt > 0 && r.stopAt <= 1)) fail(`stopAt must be in (0, 1] or null, got ${r.stopAt}`);
-  if (problem === 'chess' && !r.csv) fail('chess needs a Lichess puzzle CSV (csv)');
-  if (problem === 'chess' && r.valSize !== null) fail('valSize does not apply to chess');
-  if (r.valSize !== null) {
-    posInt('valSize', r.valSize);
-    r.valIters = c.valIters ?? Math.ceil((r.maxIters * r.valSize) / r.size);
-    posInt('valIters', r.valIters);
-  }
-  if (r.evalBatchSize === 0) r.evalBatchSize = 2 * r.batchSize;
-  posInt('evalBatchSize', r.evalBatchSize);
-  return r;
-}
-
-export function architectureOf(c: ResolvedTrainConfig): Architecture {
-  const p = getProblem(c.problem);
-  return { kind: c.model, dims: p.dims, width: c.width, inChannels: p.inChannels, maxIters: c.maxIters, blocks: c.blocks };
-}
-
-export function scheduleOf(c: ResolvedTrainConfig): LrSchedule {
-  return { lr: c.lr, warmupPeriod: c.warmupPeriod, warmupUnit: c.warmupUnit, milestones: c.milestones, gamma: c.gamma };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Events and results
-
-export interface TrainProgressEvent {
-  /** 'step' after each optimizer step; 'epoch' after each epoch's validation */
-  kind: 'step' | 'epoch';
-  /** 1-based epoch in progress (or just finished) */
-  epoch: number;
-  epochs: number;
-  /** optimizer steps done, all epochs */
-  step: number;
-  totalSteps: number;
-  /** mean training loss over this epoch's steps so far */
-  loss: number;
-  /**
-   * exact-match training accuracy over this epoch so far, on the output the loss used: the full unroll at maxIters
-   * when α < 1; at α = 1 (no full unroll is run) the progressive output at iteration n + k
-   */
-  accuracy: number;
-  /** validation exact match at maxIters, of the last finished epoch */
-  valAccuracy?: number;
-  /** validation exact match at `valSize` / `valIters`, of the last finished epoch */
-  extrapolationAccuracy?: number;
-  /** training samples per second over this epoch */
-  throughput: number;
-  lr: number;
-  /**
-   * estimated seconds left: the steps left at this run's mean seconds per step so far, plus one validation per
-   * epoch left at the last one's duration (undefined until a step has been timed)
-   */
-  etaSeconds?: number;
-}
-
-export interface EpochRecord {
-  /** 1-based */
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valAccuracy: number;
-  extrapolationAccuracy?: number;
-  lr: number;
-  /** wall seconds of this epoch's training steps */
-  seconds: number;
-  /** wall seconds of this epoch's validation */
-  validationSeconds?: number;
-}
-
-export interface TrainResult {
-  cancelled: boolean;
-  /** epochs fully done (validated) */
-  epochsCompleted: number;
-  steps: number;
-  totalSteps: number;
-  /** the selection metric (extrapolation accuracy when valSize is set, else validation accuracy) of the best epoch */
-  bestMetric: number;
-  /** 1-based; 0 when no epoch finished */
-  bestEpoch: number;
-  history: EpochRecord[];
-  /** weights of the best epoch (undefined when no epoch finished) */
-  bestWeights?: Map<string, Float32Array>;
-  architecture: Architecture;
-  config: ResolvedTrainConfig;
-  /** wall seconds of this call */
-  seconds: number;
-  resumed: boolean;
-  bestDir?: string;
-  lastDir?: string;
-  threads: number;
-}
-
-export interface TrainHooks {
-  onProgress?: (e: TrainProgressEvent) => void;
-  token?: CancellationLike;
-  log?: (message: string) => void;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Data
 
 /** Puzzles of one problem, whatever their type; the Problem interface does the rest. */
@@ -313,66 +108,7 @@ async function loadPuzzles(c: ResolvedTrainConfig, size: number, count: number, 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Resume state
-
-const STATE_FILE = 'train-state.json';
-const OPTIMIZER_FILE = 'optimizer.bin';
-const STATE_VERSION = 1;
-
-interface TrainState {
-  version: number;
-  config: ResolvedTrainConfig;
-  /** 0-based epoch in progress */
-  epoch: number;
-  /** steps of that epoch already done (= stepsPerEpoch when only its validation is left) */
-  stepInEpoch: number;
-  globalStep: number;
-  /** running sums of the epoch in progress */
-  epochLoss: number;
-  epochCorrect: number;
-  epochSamples: number;
-  epochSeconds: number;
-  bestMetric: number;
-  bestEpoch: number;
-  history: EpochRecord[];
-  optimizer: { kind: OptimizerKind; step: number; specs: tf.io.WeightsManifestEntry[] };
-}
-
-/**
- * The resume state as files of the `.last` checkpoint: written with the weights in one directory swap, so the
- * weights, the optimizer and the counters are always from the same step (no crash can pair one with another).
- */
-async function trainStateFiles(state: Omit<TrainState, 'optimizer'>, opt: OptimizerState): Promise<Record<string, Uint8Array | string>> {
-  const named: tf.NamedTensorMap = {};
-  for (const [key, values] of opt.tensors) named[key] = tf.tensor(values, opt.shapes.get(key)!);
-  const { data, specs } = await tf.io.encodeWeights(named);
-  tf.dispose(Object.values(named));
-  const full: TrainState = { ...state, optimizer: { kind: opt.kind, step: opt.step, specs } };
-  return { [OPTIMIZER_FILE]: new Uint8Array(data), [STATE_FILE]: JSON.stringify(full, null, 1) };
-}
-
-function readTrainState(dir: string): { state: TrainState; optimizer: OptimizerState } | undefined {
-  const file = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  let state: TrainState;
-  try {
-    state = JSON.parse(fs.readFileSync(file, 'utf8')) as TrainState;
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-  if (state.version !== STATE_VERSION) throw new Error(`${file}: train-state version ${state.version} is not supported (expected ${STATE_VERSION})`);
-  const bin = fs.readFileSync(path.join(dir, OPTIMIZER_FILE));
-  const buf = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
-  const named = tf.io.decodeWeights(buf, state.optimizer.specs);
-  const tensors = new Map<string, Float32Array>();
-  const shapes = new Map<string, number[]>();
-  for (const [key, t] of Object.entries(named)) {
-    tensors.set(key, t.dataSync() as Float32Array);
-    shapes.set(key, t.shape);
-    t.dispose();
-  }
-  return { state, optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, tensors, shapes } };
-}
+// Output directory and initial weights
 
 /** A new net of `arch` holding the weights of the model `spec`; fails, naming both, when they don't fit. */
 async function initialModel(spec: string, arch: Architecture): Promise<DTNet> {
@@ -411,25 +147,6 @@ export async function checkOutDir(outDir: string): Promise<void> {
     const why = err.code === 'EROFS' ? 'read-only file system' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.message;
     throw new Error(`${outDir}: cannot write checkpoints in ${parent}: ${why}${err.code ? ` (${err.code})` : ''}`);
   }
-}
-
-/** The selection metric and epoch recorded in a best checkpoint written by a run of the same net, if any. */
-async function recordedBest(dir: string, problem: string, arch: Architecture): Promise<{ metric: number; epoch: number } | undefined> {
-  if (!fs.existsSync(path.join(dir, 'model.json'))) return undefined;
-  const meta = await readCheckpointMeta(dir).catch(() => undefined);
-  if (!meta || meta.problem !== problem) return undefined;
-  const a = meta.architecture;
-  if ((['kind', 'dims', 'width', 'inChannels', 'blocks'] as const).some((k) => a[k] !== arch[k])) return undefined;
-  const m = meta.metrics as Record<string, unknown>;
-  const metric = typeof m.extrapolationAccuracy === 'number' ? m.extrapolationAccuracy : m.valAccuracy;
-  const epoch = m.epoch;
-  return typeof metric === 'number' && typeof epoch === 'number' && epoch > 0 ? { metric, epoch } : undefined;
-}
-
-/** Where the resume state of a run writing its best checkpoint to `outDir` lives. */
-export function resumeDirFor(outDir: string): string {
-  const abs = path.resolve(outDir);
-  return path.join(path.dirname(abs), `.${path.basename(abs)}.last`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -21,8 +21,3 @@ export function getProblem(id: string): AnyProblem {
   if (!isProblemId(id)) throw new RangeError(`unknown problem '${id}'; expected one of ${PROBLEM_IDS.join(', ')}`);
   return problems[id];
 }
-
-export * from './problem';
-export { prefixSumsProblem, type PrefixSumsPuzzle } from './prefixSums';
-export { mazeProblem } from './maze';
-export { chessProblem, type ChessPuzzle } from './chess';

@@ -10,7 +10,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type Messa
 import { EngineLogNotification, EvaluateRequest, InfoRequest, ListModelsRequest, SolveRequest, TrainRequest } from '../../../src/shared/protocol/engine';
 import { MAZE_LIMITS } from '../../../src/shared/maze/mazeFormat';
 import { initBackend } from '../../../src/engine/tf';
-import { saveCheckpoint } from '../../../src/engine/checkpoint/checkpoint';
+import { saveCheckpoint } from '../../../src/engine/checkpoint/store';
 import { DTNet } from '../../../src/engine/models/dtNet';
 import { Rng } from '../../../src/shared/rng';
 import { repoPath } from '../repo';

@@ -16,7 +16,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { startServer, type EngineServer } from '../../../src/engine/server';
-import { saveCheckpoint } from '../../../src/engine/checkpoint/checkpoint';
+import { saveCheckpoint } from '../../../src/engine/checkpoint/store';
 import { DTNet } from '../../../src/engine/models/dtNet';
 import { Rng } from '../../../src/shared/rng';
 import { generateMaze } from '../../../src/shared/maze/mazeGenerator';

@@ -61,7 +61,7 @@ test('bundled maze model, 59×59 on libtorch: the editor starts in bfloat16, han
   if (why) return t.skip(why);
   const bundled = repoPath('media/models/mazes');
   if (!existsSync(path.join(bundled, 'model.json'))) return t.skip('no bundled mazes model');
-  const { loadCheckpoint } = await import('../../../src/engine/checkpoint/checkpoint');
+  const { loadCheckpoint } = await import('../../../src/engine/checkpoint/store');
   const { model } = await loadCheckpoint(bundled);
   const grid = generateMaze(59, 7);
   const before = tf.memory().numTensors;

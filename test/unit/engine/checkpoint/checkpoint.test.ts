@@ -7,17 +7,9 @@ import { tf, initBackend } from '../../../../src/engine/tf';
 import { createModel } from '../../../../src/engine/models/createModel';
 import type { DTNet } from '../../../../src/engine/models/dtNet';
 import type { Architecture } from '../../../../src/shared/architecture';
-import {
-  annotateCheckpoint,
-  CHECKPOINT_FORMAT,
-  convertPthToCheckpoint,
-  listModels,
-  loadCheckpoint,
-  loadModel,
-  parseCheckpointMeta,
-  readCheckpointMeta,
-  saveCheckpoint,
-} from '../../../../src/engine/checkpoint/checkpoint';
+import { annotateCheckpoint, loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../../../../src/engine/checkpoint/store';
+import { CHECKPOINT_FORMAT, parseCheckpointMeta } from '../../../../src/engine/checkpoint/format';
+import { convertPthToCheckpoint, listModels, loadModel } from '../../../../src/engine/checkpoint/modelSpecs';
 import { importPth } from '../../../../src/engine/checkpoint/importPth';
 import { repoPath } from '../../repo';
 

@@ -4,15 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
 import { createModel } from '../../../../src/engine/models/createModel';
-import {
-  findStateDict,
-  importPth,
-  importPthBytes,
-  inspectPth,
-  readTensor,
-  readTorchCheckpoint,
-  type TorchTensorRef,
-} from '../../../../src/engine/checkpoint/importPth';
+import { findStateDict, importPth, importPthBytes, inspectPth } from '../../../../src/engine/checkpoint/importPth';
+import { readTensor, readTorchCheckpoint, type TorchTensorRef } from '../../../../src/engine/checkpoint/torchZip';
 import { traceLogits, type NestedNumbers } from '../../../../src/engine/checkpoint/trace';
 import { contiguousStrides, writeTorchZip, type TensorView } from './torchZipWriter';
 import { repoPath } from '../../repo';

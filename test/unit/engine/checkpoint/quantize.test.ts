@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
 import { createModel } from '../../../../src/engine/models/createModel';
-import { saveCheckpoint, loadCheckpoint } from '../../../../src/engine/checkpoint/checkpoint';
+import { saveCheckpoint, loadCheckpoint } from '../../../../src/engine/checkpoint/store';
 import { float16Bits, quantizeCheckpointFloat16 } from '../../../../src/engine/checkpoint/quantize';
 import { Rng } from '../../../../src/shared/rng';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
-import { loadModel } from '../../../../src/engine/checkpoint/checkpoint';
+import { loadModel } from '../../../../src/engine/checkpoint/modelSpecs';
 import { accuracyPerIteration, testPuzzles } from '../../../../src/engine/eval/accuracy';
 import { datasets } from '../../../../src/engine/data/datasets';
 import { getProblem } from '../../../../src/shared/problems';

@@ -9,7 +9,7 @@ import { Rng } from '../../../../src/shared/rng';
 import type { Architecture } from '../../../../src/shared/architecture';
 import { createModel } from '../../../../src/engine/models/createModel';
 import { DTLNet, DTL_CONTRACTION, spectralNorm } from '../../../../src/engine/models/dtL';
-import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint/store';
 import { exportOnnx } from '../../../../src/engine/tiles/onnxExport';
 
 before(async () => {

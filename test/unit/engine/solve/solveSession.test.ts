@@ -11,7 +11,9 @@ import { moveGoal, type MazeGrid } from '../../../../src/shared/maze/grid';
 import { generateMaze } from '../../../../src/shared/maze/mazeGenerator';
 import type { SolveFrame, SolveParams } from '../../../../src/shared/protocol/engine';
 import { decodeProbs, pictureChanged } from '../../../../src/engine/solve/frames';
-import { buildFrame, loadSolveInput, mazeWrongCells, SolveSession } from '../../../../src/engine/solve/solveSession';
+import { SolveSession } from '../../../../src/engine/solve/solveSession';
+import { loadSolveInput } from '../../../../src/engine/solve/solveInput';
+import { buildFrame, mazeWrongCells } from '../../../../src/engine/solve/buildFrame';
 
 const mazeArch = { kind: 'dt-recall', dims: 2, width: 4, inChannels: 3, maxIters: 5, blocks: 1 } as const;
 

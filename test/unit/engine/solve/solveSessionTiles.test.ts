@@ -118,7 +118,7 @@ const bundled = repoPath('media/models/mazes');
 test('bundled maze model on a 29×29 maze: tiles (ORT) and dense agree; the net re-solves after the goal moves and after noise', async (t) => {
   if (!existsSync(path.join(bundled, 'model.json'))) return t.skip('no bundled mazes model');
   await initBackend('wasm');
-  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/checkpoint');
+  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/store');
   const { model } = await loadCheckpoint(bundled);
   const grid = generateMaze(29, 2);
   const before = tf.memory().numTensors;

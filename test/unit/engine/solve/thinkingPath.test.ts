@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, initBackend } from '../../../../src/engine/tf';
-import { loadModel } from '../../../../src/engine/checkpoint/checkpoint';
+import { loadModel } from '../../../../src/engine/checkpoint/modelSpecs';
 import { generateMaze } from '../../../../src/shared/maze/mazeGenerator';
 import { serializeMaze } from '../../../../src/shared/maze/mazeFormat';
 import { runPredict } from '../../../../src/engine/cli/predict';

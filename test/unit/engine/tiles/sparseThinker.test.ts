@@ -293,7 +293,7 @@ test('trained maze models (when bundled): sparse predictions equal dense on 20 m
   const dirs = bundledMazeModels();
   if (dirs.length === 0) return t.skip('no trained maze model in media/models');
   await initBackend('wasm');
-  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/checkpoint');
+  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/store');
   for (const dir of dirs) {
     const { model: net } = await loadCheckpoint(dir);
     const k = tfjsKernels(net);
@@ -316,7 +316,7 @@ test('trained maze model (when bundled), tolerance 1e-3: halts at its 2-cycle wi
   const dir = bundledMazeModels().find((d) => path.basename(d) === 'mazes');
   if (!dir) return t.skip('no bundled mazes model');
   await initBackend('wasm');
-  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/checkpoint');
+  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/store');
   const { model: net } = await loadCheckpoint(dir);
   // ORT when installed (fast); tfjs otherwise. The dense reference runs the same kernels on the whole image.
   const k = loadOrt().ort ? await ortKernels(net, { threads: 2 }) : tfjsKernels(net);
@@ -352,7 +352,7 @@ test('trained maze model (when bundled), the editor\'s tolerance: the same per-c
   const dir = bundledMazeModels().find((d) => path.basename(d) === 'mazes');
   if (!dir) return t.skip('no bundled mazes model');
   await initBackend('wasm');
-  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/checkpoint');
+  const { loadCheckpoint } = await import('../../../../src/engine/checkpoint/store');
   const { model: net } = await loadCheckpoint(dir);
   const k = loadOrt().ort ? await ortKernels(net, { threads: 2 }) : tfjsKernels(net);
   let skipped = 0;

@@ -3,9 +3,10 @@
  * SIGKILL just before the Nth rename (argv[3]) that a checkpoint write makes, so that nothing after that point
  * (no finally, no cleanup) runs, as in a power cut or `kill -9`. Not a test file itself.
  */
-import { renameHook } from '../../../../src/engine/checkpoint/checkpoint';
+import { renameHook } from '../../../../src/engine/checkpoint/store';
 import { initBackend } from '../../../../src/engine/tf';
-import { train, type TrainConfig } from '../../../../src/engine/train/trainer';
+import { train } from '../../../../src/engine/train/trainer';
+import type { TrainConfig } from '../../../../src/engine/train/trainConfig';
 
 const config = JSON.parse(process.argv[2]) as TrainConfig;
 const killAt = Number(process.argv[3]);

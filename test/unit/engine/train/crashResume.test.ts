@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
-import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/checkpoint';
-import { resumeDirFor, train, type TrainConfig } from '../../../../src/engine/train/trainer';
+import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/store';
+import { train } from '../../../../src/engine/train/trainer';
+import type { TrainConfig } from '../../../../src/engine/train/trainConfig';
+import { resumeDirFor } from '../../../../src/engine/train/resumeState';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dt-crash-'));
 

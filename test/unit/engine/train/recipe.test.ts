@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
-import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/checkpoint';
-import { BUILTIN_RECIPES, defaultRecipe, loadRecipe, stageConfig, validateRecipe, type Recipe } from '../../../../src/engine/train/recipe';
+import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/store';
+import { defaultRecipe, loadRecipe, stageConfig, validateRecipe } from '../../../../src/engine/train/recipe';
+import { BUILTIN_RECIPES, type Recipe } from '../../../../src/shared/recipes';
 import { runRecipe, stagesDirFor } from '../../../../src/engine/train/runRecipe';
 import { parseSeeds, runSweep, SWEEP_FILE, type SweepSummary } from '../../../../src/engine/train/sweep';
-import { resolveTrainConfig, train } from '../../../../src/engine/train/trainer';
+import { train } from '../../../../src/engine/train/trainer';
+import { resolveTrainConfig } from '../../../../src/engine/train/trainConfig';
 import { recipeFor } from '../../../../src/engine/cli/train';
 
 function tmpDir(): string {

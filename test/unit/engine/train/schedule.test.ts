@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decayFactor, learningRate, warmupFactor, type LrSchedule } from '../../../../src/engine/train/schedule';
 import { PAPER_DEFAULTS, CPU_DEFAULTS, trainingDefaults } from '../../../../src/engine/train/defaults';
-import { resolveTrainConfig } from '../../../../src/engine/train/trainer';
+import { resolveTrainConfig } from '../../../../src/engine/train/trainConfig';
 
 const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 

@@ -4,12 +4,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../../../src/engine/tf';
-import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/checkpoint';
+import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/store';
 import { createModel } from '../../../../src/engine/models/createModel';
 import { accuracyPerIteration } from '../../../../src/engine/eval/accuracy';
 import { prefixSumsProblem } from '../../../../src/shared/problems/prefixSums';
 import { generatePrefixSums } from '../../../../src/engine/data/prefixSums';
-import { resumeDirFor, train, type TrainConfig, type TrainProgressEvent } from '../../../../src/engine/train/trainer';
+import { train } from '../../../../src/engine/train/trainer';
+import type { TrainConfig } from '../../../../src/engine/train/trainConfig';
+import type { TrainProgressEvent } from '../../../../src/engine/train/trainResult';
+import { resumeDirFor } from '../../../../src/engine/train/resumeState';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'dt-train-'));

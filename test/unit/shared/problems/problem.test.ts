@@ -1,14 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  batchCorrect,
-  class1FromLogits,
-  encodeBatch,
-  encodeBatches,
-  getProblem,
-  problems,
-  PROBLEM_IDS,
-} from '../../../../src/shared/problems/index';
+import { getProblem, problems } from '../../../../src/shared/problems/index';
+import { batchCorrect, class1FromLogits, encodeBatch, encodeBatches, PROBLEM_IDS } from '../../../../src/shared/problems/problem';
 import { parseBits } from '../../../../src/shared/problems/prefixSums';
 import { generateMazes } from '../../../../src/shared/maze/mazeGenerator';
 
