@@ -6,7 +6,8 @@ import { curvesToCsv } from '../../../../webview/sidebar/curvesCsv';
 test('export requests: plain names, known types, base64 data', () => {
   assert.equal(checkExport({ name: 'maze-13-iteration-21.png', mime: 'image/png', data: 'iVBORw0KGgo=' }, 'export'), undefined);
   assert.match(checkExport({ name: '../../etc/passwd', mime: 'image/png', data: 'AA==' }, 'export')!, /export\.name must be a plain file name/);
-  assert.match(checkExport({ name: 'a.gif', mime: 'image/gif', data: 'AA==' }, 'export')!, /mime/);
+  assert.equal(checkExport({ name: 'a.gif', mime: 'image/gif', data: 'R0lGODlh' }, 'export'), undefined);
+  assert.match(checkExport({ name: 'a.webp', mime: 'image/webp', data: 'AA==' }, 'export')!, /mime must be image\/png, image\/gif or text\/csv/);
   assert.match(checkExport({ name: 'a.csv', mime: 'text/csv', data: 'not base64!' }, 'export')!, /data must be base64/);
   assert.match(checkExport('x', 'export')!, /must be an object/);
 });
