@@ -129,7 +129,7 @@ async function quickInput(page, text, { row = text } = {}) {
 test('Train Model… with quick picks finishes and the run appears in the side panel', async () => {
   const name = 'ui-train-run';
   await runCommand(wb.page, 'Deep Thinking: Train Model…');
-  await quickInput(wb.page, 'Prefix sums', { row: 'Prefix sums (1-D)' });
+  await quickInput(wb.page, 'Prefix sums');
   // How to train: the default recipe, a seed sweep, or custom width/epochs over the recipe (here: a tiny, fast run).
   await quickInput(wb.page, 'Custom', { row: 'Custom width and epochs' });
   await quickInput(wb.page, 'dt-recall');
