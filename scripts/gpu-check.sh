@@ -209,7 +209,7 @@ solve801() {
 }
 step solve-801 75 40 solve801
 
-# The sparse tile thinker on the same maze, in what is left: the issue asks for both paths, to keep the faster.
+# The sparse tile thinker on the same maze, in what is left: both paths are measured, to keep the faster.
 solve801sparse() {
   local size=801 secs=$(($1 - 15))
   [ -n "$SMOKE" ] && size=41

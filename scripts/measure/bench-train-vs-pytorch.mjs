@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue #4's training comparison, interleaved so that both sides see the same machine state:
+// The training-step comparison with PyTorch, interleaved so that both sides see the same machine state:
 // for each round, our torch backend on both configs, then PyTorch (scripts/measure/bench-pytorch.py) on the same configs;
 // prints each round's ms and ratio, and the medians. Needs the native addon (npm run build:native), a built CLI
 // (npm run build) and Debian's python3-torch.

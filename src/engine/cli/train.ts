@@ -202,7 +202,7 @@ export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
     checkArchitectureFlags(config);
     const result = await train(config, { token: abort.signal, log, onProgress });
     bar?.stop();
-    // Issue #5: every checkpoint records how it was made.
+    // Every checkpoint records how it was made.
     if (result.bestDir) await annotateCheckpoint(result.bestDir, { command, hardware: hardware(result.threads), trainingSeconds: Math.round(result.seconds) });
     const summary = {
       event: 'done',

@@ -18,7 +18,7 @@ import { repoPath } from '../../repo';
 const FIXTURES = repoPath('test', 'fixtures', 'checkpoints');
 const tmpDir = () => mkdtempSync(path.join(os.tmpdir(), 'dt-hard-'));
 
-/** The 256 KB .pth: one LONG4 of 262,144 bytes as the whole pickle. */
+/** A 256 KB .pth that hung the engine: one LONG4 of 262,144 bytes as the whole pickle. */
 function longPth(n: number): Uint8Array {
   const pkl = new Uint8Array(3 + 4 + n + 1);
   pkl.set([0x80, 0x02, 0x8b]);

@@ -1,7 +1,7 @@
 /**
  * Every bundled model (media/models/<name>/) loads, and its accuracy on a freshly generated test set is checked
  * with real numbers:
- * - the models the extension selects by default must clear a bar just below the issue's target;
+ * - the models the extension selects by default must clear a bar just below the target they were trained for;
  * - every model must reproduce the curve stored in its model.json (same generator, same seed 9001), within 2 points —
  *   the stored curves are what the side panel draws, so they must be true.
  */
@@ -20,8 +20,8 @@ const MODELS = repoPath('media', 'models');
 const bundled = fs.existsSync(MODELS) ? fs.readdirSync(MODELS).filter((d) => fs.existsSync(path.join(MODELS, d, 'model.json'))).sort() : [];
 
 /**
- * Bars for the default models: [size, iteration, minimum accuracy], just below the issue's targets. Prefix sums: 97 %
- * at 512 bits, checked at 128 bits to keep CI short. Mazes: 99 % on 13×13 (the issue's example bar: 100 mazes ≥ 98 %);
+ * Bars for the default models: [size, iteration, minimum accuracy], just below their targets. Prefix sums: 97 %
+ * at 512 bits, checked at 128 bits to keep CI short. Mazes: 99 % on 13×13 (the target's example bar: 100 mazes ≥ 98 %);
  * the bundled model measured 100 % from iteration 44 on (seed 9001).
  */
 const BARS: Record<string, [number, number, number][]> = {
@@ -85,7 +85,7 @@ const CHESS_BANDS: [number, number][] = [[0, 800], [800, 1200], [1200, 1600], [1
 /**
  * [band index, iteration, minimum accuracy] per chess model. `chess` measured 87 / 58 / 18 % on the sample's
  * 400–800 / 800–1200 / 1600–2000 bands at 40 iterations (libtorch backend); the bars leave room for the wasm
- * backend's rounding and are regression bars — the issue's chess target is "beat the feed-forward baseline", which the
+ * backend's rounding and are regression bars — the chess target is "beat the feed-forward baseline", which the
  * README reports on the whole test file.
  */
 const CHESS_BARS: Record<string, [number, number, number][]> = {
