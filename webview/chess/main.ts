@@ -13,7 +13,7 @@ import type { ModelOption } from '../../src/shared/protocol/webview/common';
 import { drawBoard, sideToMove, squareAt, type Arrow, type BoardPalette, DEFAULT_BOARD_PALETTE } from '../boards/chessBoard';
 import { fillModelSelect } from '../boards/modelSelect';
 import { Timeline } from '../boards/timeline';
-import { $, base64ToBytes, h, showBanner } from '../shared/dom';
+import { $, base64ToBytes, h, showBanner, bytesToBase64 } from '../shared/dom';
 import { cssVar, onThemeChange, themeKind } from '../shared/theme';
 import { connect } from '../shared/vscodeApi';
 
@@ -62,9 +62,6 @@ let running = false;
 const frames = new Map<number, Omit<ChessFrame, 'runId' | 'iteration'>>();
 for (const f of page.frames) frames.set(f.iteration, { probs: base64ToBytes(f.probs), confidence: f.confidence, move: f.move, san: f.san });
 
-function bytesToBase64(b: Uint8Array): string {
-  return btoa(String.fromCharCode(...b));
-}
 function persist(): void {
   page.frames = [...frames.entries()]
     .sort((a, b) => a[0] - b[0])

@@ -44,10 +44,3 @@ export function encodeGif(frames: readonly GifFrame[], delayMs: number): Uint8Ar
   gif.finish();
   return gif.bytes();
 }
-
-/** Base64 of `bytes` for the export message (btoa over 32 KiB chunks: one huge apply() would overflow the stack). */
-export function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}

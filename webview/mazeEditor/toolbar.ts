@@ -3,10 +3,10 @@
  * PNG export, model selection, the overlay and strength controls and the stale note's Solve again. Each control
  * turns into a run, a request to the host or a saved setting; none edits the maze.
  */
-import { encodeGif, gifPositions, toBase64 } from './gifExport';
+import { encodeGif, gifPositions } from './gifExport';
 import type { Messenger } from '../../src/shared/protocol/messenger';
 import type { HostToPage, PageIntervention, PageToHost } from '../../src/shared/protocol/webview/mazeEditor';
-import { showBanner } from '../shared/dom';
+import { showBanner, bytesToBase64 } from '../shared/dom';
 import type { MazeDom } from './dom';
 import { isStale, type EditorState } from './editorState';
 import { currentFrame, type Drawing } from './drawing';
@@ -86,7 +86,7 @@ export function wireToolbar(ctx: ToolbarContext): void {
     const base = (st.fileName || 'maze').replace(/\.maze$/, '').replace(/[^\w.() ×-]+/g, '_');
     let data: string;
     try {
-      data = toBase64(encodeGif(frames, delay));
+      data = bytesToBase64(encodeGif(frames, delay));
     } catch (e) {
       reportError(e);
       return;

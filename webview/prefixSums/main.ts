@@ -27,7 +27,7 @@ import {
 import { bitAt, layoutBitStrip, renderBitStrip, type BitStripLayout, type BitStripPalette } from '../boards/bitStrip';
 import { fillModelSelect } from '../boards/modelSelect';
 import { Timeline } from '../boards/timeline';
-import { $, base64ToBytes, h, showBanner } from '../shared/dom';
+import { $, base64ToBytes, h, showBanner, bytesToBase64 } from '../shared/dom';
 import { onThemeChange, themeColor } from '../shared/theme';
 import { blend } from '../mazeEditor/palette';
 import { connect } from '../shared/vscodeApi';
@@ -89,12 +89,6 @@ function randomBits(n: number, seed: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += rng.bool() ? '1' : '0';
   return s;
-}
-
-function bytesToBase64(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(s);
 }
 
 let persistTimer: ReturnType<typeof setTimeout> | undefined;

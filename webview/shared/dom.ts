@@ -36,6 +36,13 @@ export function showBanner(root: HTMLElement, message: string | undefined, kind:
   root.prepend(el);
 }
 
+/** Bytes → base64 (exports and saved state), btoa over 32 KiB chunks: one huge apply() would overflow the stack. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
 /** Base64 → bytes (frames from the engine carry per-cell probabilities as base64 of a Uint8Array). */
 export function base64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64);

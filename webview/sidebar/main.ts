@@ -13,7 +13,7 @@ import { getProblem } from '../../src/shared/problems';
 import type { TrainProgress } from '../../src/shared/protocol/engine';
 import type { ModelOption } from '../../src/shared/protocol/webview/common';
 import { alignCurves, validateSidebarHostMessage, type CurveSet, type RunView, type SidebarFromWebview, type SidebarSnapshot, type SidebarToWebview } from '../../src/shared/protocol/webview/sidebar';
-import { $, h, showBanner } from '../shared/dom';
+import { $, h, showBanner, bytesToBase64 } from '../shared/dom';
 import { cssVar, onThemeChange } from '../shared/theme';
 import { connect } from '../shared/vscodeApi';
 import { curvesToCsv } from './curvesCsv';
@@ -103,9 +103,7 @@ function exportChart(kind: 'png' | 'csv'): void {
   const name = `accuracy-${page.problem}.${kind}`;
   let data: string;
   if (kind === 'csv') {
-    let bin = '';
-    for (const b of new TextEncoder().encode(curvesToCsv(series))) bin += String.fromCharCode(b);
-    data = btoa(bin);
+    data = bytesToBase64(new TextEncoder().encode(curvesToCsv(series)));
   } else {
     const plot = extrapChart.querySelector<HTMLCanvasElement>('canvas');
     if (!plot) return;

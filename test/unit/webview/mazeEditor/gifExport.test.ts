@@ -55,8 +55,8 @@ test('gifPositions keeps every frame of a short timeline and samples a long one 
   for (let i = 1; i < long.length; i++) assert.ok(long[i] > long[i - 1]);
 });
 
-test('toBase64 agrees with Node for buffers longer than one chunk', async () => {
-  const { toBase64 } = await import('../../../../webview/mazeEditor/gifExport');
+test('bytesToBase64 agrees with Node for buffers longer than one chunk', async () => {
+  const { bytesToBase64: toBase64 } = await import('../../../../webview/shared/dom');
   const bytes = new Uint8Array(100_000).map((_, i) => (i * 7919) % 256);
   assert.equal(toBase64(bytes), Buffer.from(bytes).toString('base64'));
 });
