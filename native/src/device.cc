@@ -5,7 +5,7 @@
 // --no-as-needed so its hooks register) and a driver sees a device. Asking for CUDA without it is an error that
 // names the library that was loaded, so a user sees at once which libtorch the build picked up.
 #include <ATen/Context.h>
-#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/cuda.h>
 #include <dlfcn.h>
 
 #include <cctype>
@@ -29,7 +29,9 @@ bool CudaLibraryLoaded() {
   return h != nullptr;
 }
 
-int CudaDevices() { return at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0; }
+// torch/cuda.h's functions, not ATen's CUDA hooks: their signatures are the C++ API's and have held from libtorch 1.x
+// to 2.x, while the hooks' methods are renamed between releases.
+int CudaDevices() { return at::hasCUDA() ? static_cast<int>(torch::cuda::device_count()) : 0; }
 
 // "cpu" | "cuda" | "cuda:N" | "auto" → a device; anything else is an error that lists the choices.
 at::Device Parse(const std::string& spec) {
@@ -96,7 +98,7 @@ Napi::Value DeviceInfo(const Napi::CallbackInfo& info) {
   o.Set("cuda", Napi::Boolean::New(env, at::hasCUDA()));
   o.Set("cudaDevices", Napi::Number::New(env, CudaDevices()));
   o.Set("cudaLibrary", Napi::Boolean::New(env, CudaLibraryLoaded()));
-  o.Set("cudnn", Napi::Boolean::New(env, at::hasCUDA() && at::detail::getCUDAHooks().hasCuDNN()));
+  o.Set("cudnn", Napi::Boolean::New(env, at::hasCUDA() && torch::cuda::cudnn_is_available()));
   o.Set("library", Napi::String::New(env, LoadedLibrary()));
   return o;
 }

@@ -3,7 +3,7 @@
 
     apt-get install python3-torch          # ~1 GB; not a dependency of the project
     python3 scripts/measure/bench-pytorch.py [--threads 2] [--reps 10] [--ours ours.json] [--json out.json]
-                                     [--device cpu|cuda] [--configs train-2d,train-2d-w128]
+                                     [--device cpu|cuda] [--match-ours] [--configs train-2d,train-2d-w128]
 
 Configs (the same as `deep-thinking bench` and `deep-thinking bench solve`):
   train-2d   DT-recall 2-D, width 32, T 20, batch 16, 24x24 (9x9 mazes): forward through T iterations,
@@ -16,19 +16,19 @@ Configs (the same as `deep-thinking bench` and `deep-thinking bench solve`):
 The model follows aks2203/deep-thinking (dt_net_2d_recall / dt_net_1d_recall): bias-free 3-wide convs,
 projection+ReLU, recurrent block = recall conv [+ReLU in 1-D] + 2 basic residual blocks, 3-conv head.
 --ours takes a JSON object {"train-2d": ms, "train-1d": ms, "solve-59": ms} (our engine's numbers from the same
-machine and the same minute) and prints the ratio ours / PyTorch.
-On --device cuda the timings synchronise the device, and TF32 is off for cuDNN and cuBLAS (float32 as our engine
-trains; PyTorch would use TF32 convolutions by default) with cudnn.benchmark on, as our addon sets them.
+machine and the same minute) and prints our speed relative to PyTorch's: PyTorch's ms / ours (above 1× = faster).
+
+PyTorch runs as people run it: its own defaults, nothing imposed. No OMP_WAIT_POLICY is set (spinning OpenMP
+threads are PyTorch's default behaviour); the thread count is the machine's cores, as a user with PyTorch's default
+wheels gets. On --device cuda the timings synchronise the device, and PyTorch keeps its defaults: TF32 convolutions
+on (torch.backends.cudnn.allow_tf32), TF32 matmuls off, cudnn.benchmark off. --match-ours instead does the
+arithmetic our engine trains with: TF32 off everywhere, cudnn.benchmark on, as the addon sets them (native/src/device.cc).
 """
 import argparse
 import json
 import os
 import sys
 import time
-
-# Idle OpenMP threads must sleep, not spin: on a shared machine spinning makes everything (PyTorch included)
-# far slower. Must be set before torch is imported.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
     import torch
@@ -133,18 +133,27 @@ def main():
     ap.add_argument("--ours", help="JSON file {config: ms} with our engine's numbers, to print ratios")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    ap.add_argument("--match-ours", action="store_true",
+                    help="cuda: float32 without TF32 and cudnn.benchmark on, as our engine trains (default: PyTorch's defaults)")
     ap.add_argument("--configs", help="comma-separated subset of the configs (default: train-2d,train-1d,solve-59)")
     a = ap.parse_args()
     global DEVICE
     DEVICE = torch.device(a.device)
-    if DEVICE.type == "cuda":
+    if DEVICE.type == "cuda" and a.match_ours:
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.benchmark = True
-    # Debian's torch defaults to 1 thread: set it explicitly.
+    # Debian's python3-torch starts with 1 thread where PyPI's wheels take every core: one thread per core, as the
+    # wheels people install do.
     torch.set_num_threads(a.threads)
-    where = torch.cuda.get_device_name(DEVICE) if DEVICE.type == "cuda" else f"{torch.get_num_threads()} threads"
-    print(f"PyTorch {torch.__version__}, {where}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
+    if DEVICE.type == "cuda":
+        mode = "matching ours: TF32 off, cudnn.benchmark on" if a.match_ours else "PyTorch defaults"
+        where = (f"{torch.cuda.get_device_name(DEVICE)}, {mode} (cudnn TF32 {torch.backends.cudnn.allow_tf32}, "
+                 f"matmul TF32 {torch.backends.cuda.matmul.allow_tf32}, cudnn.benchmark {torch.backends.cudnn.benchmark})")
+    else:
+        mode = "PyTorch defaults"
+        where = f"{torch.get_num_threads()} threads"
+    print(f"PyTorch {torch.__version__}, {where}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     results = {}
     configs = [
         ("train-2d", "ms/step", lambda: bench_train(2, 32, 16, (24, 24), 3, 20, a.reps)),
@@ -160,11 +169,12 @@ def main():
         results[name] = med
         line = f"{name:9s} {med:9.2f} {unit} (median; best {best:.2f})"
         if name in ours:
-            line += f"   ours {ours[name]:.2f} → ours/PyTorch = {ours[name] / med:.2f}×"
+            line += f"   ours {ours[name]:.2f} → ours at {med / ours[name]:.2f}× PyTorch's speed"
         print(line)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(DEVICE), "ms": results}, f, indent=1)
+            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(DEVICE), "mode": mode,
+                       "ms": results}, f, indent=1)
 
 
 if __name__ == "__main__":
