@@ -168,6 +168,8 @@ if [ "$PHASE" = all ]; then
 
   # ---- native tests on the device ----------------------------------------------------------------------------------
   T=.gpu/tests/native
+  # The bundled tests take .gpu for the repository root (test/unit/repo.ts); the bundled models are in media/.
+  ln -sfn ../media .gpu/media
   step tests 90 330 node --test --test-concurrency=1 --test-reporter=spec \
     "$T/torchAddonLoading.test.js" "$T/torchDevice.test.js" "$T/torchKernels.test.js" "$T/torchTraining.test.js" \
     "$T/torchPrecision.test.js"

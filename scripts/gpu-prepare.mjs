@@ -6,7 +6,8 @@
 //                                        `npm pack`: the registry's ordinary client, no install script)
 //   .gpu/dist/                          the CLI and training-worker bundles and the tfjs wasm binaries (no maps)
 //   .gpu/tests/native/*.test.js         test/unit/native bundled for `node --test` (no tsx, no node_modules there);
-//                                        three levels deep so their `__dirname/../../../media` still finds media/
+//                                        their repository root (test/unit/repo.ts: __dirname/../..) is .gpu, so
+//                                        gpu-check.sh links .gpu/media to the real media/
 //   .gpu/node-addon-api/                the C++ wrapper headers build-native.sh compiles against
 //
 //   node scripts/gpu-prepare.mjs        then carry ".gpu" (the device tool's `carry`) and run scripts/gpu-check.sh

@@ -44,14 +44,18 @@ function torchAddon(): TorchBackend['addon'] | undefined {
   return (tf.backend() as unknown as TorchBackend).addon;
 }
 
+/** Whether the engine's tensors live on a CUDA device (the torch backend on a GPU; see native/src/device.cc). */
+export function torchOnCuda(): boolean {
+  return torchAddon()?.deviceInfo?.().device.startsWith('cuda') ?? false;
+}
+
 /** Why bfloat16 thinking is unavailable here, or undefined when it is available. */
 export function bfloat16Unavailable(): string | undefined {
   const addon = torchAddon();
   if (!addon) return `bfloat16 thinking needs the torch (libtorch) backend; this engine runs on ${tf.getBackend()}`;
   if (typeof addon.setConvPrecision !== 'function') return 'the torch addon predates bfloat16 support: rebuild it (npm run build:native)';
   // On a CUDA device cuDNN runs bfloat16 natively (Ampere and later); the CPU's flags matter only on the CPU.
-  const onCuda = addon.deviceInfo?.().device.startsWith('cuda') ?? false;
-  if (!onCuda && !cpuHasBfloat16()) return 'this CPU has no native bfloat16 (AVX512-BF16 or AMX-BF16), where oneDNN would emulate it slowly';
+  if (!torchOnCuda() && !cpuHasBfloat16()) return 'this CPU has no native bfloat16 (AVX512-BF16 or AMX-BF16), where oneDNN would emulate it slowly';
   return undefined;
 }
 

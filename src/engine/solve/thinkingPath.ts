@@ -6,7 +6,9 @@
  *     thinker cannot take; the sparse tile thinker for 2-D nets with tied weights on images of at least
  *     `tileMinPixels` pixels (64×64 on wasm/cpu, 256×256 on a native backend) when a fast engine for tiles exists
  *     (onnxruntime-node, or tfjs on a native backend); on libtorch with bfloat16 convolutions, a dense bfloat16 warm
- *     start that hands over to float32 tiles once the front thins (WarmStartThinking);
+ *     start that hands over to float32 tiles once the front thins (WarmStartThinking); on a CUDA device, always
+ *     dense (tiles dispatch too many small kernels for a GPU), with the same bfloat16 start handing over to dense
+ *     float32;
  *   - when to stop under `auto` (AutoHalting): the prediction unchanged for `patience` iterations with mean
  *     confidence ≥ `threshold` (halting.ts), or, for mazes, a class map that differs in at most 0.01 % of its pixels
  *     from the one SETTLED_PATIENCE iterations earlier, or the tile thinker at its 2-cycle (nothing left to compute);
@@ -18,7 +20,7 @@
 import { checkDenseFits } from './denseLimit';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
-import { resolvePrecision, type PrecisionChoice } from './precision';
+import { resolvePrecision, torchOnCuda, type PrecisionChoice } from './precision';
 import { pickKernels, type ThinkEngine } from '../tiles/pickKernels';
 import type { TileKernels } from '../tiles/tileKernels';
 import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
@@ -60,6 +62,13 @@ export interface ThinkingPathOptions {
   tileEngine?: ThinkEngine;
   /** when the bfloat16 start hands over to the tiles (see WarmStartOptions) */
   warmStart?: WarmStartOptions;
+  /**
+   * Whether the engine computes on a CUDA device (default: asks the torch backend). In 'auto' thinking a GPU never
+   * takes tiles: one 801×801 maze on an H200 cost 1,975 ms per iteration on tiles against 4.3 ms dense in
+   * bfloat16 (docs/benchmarks.md, "On a GPU"), because the tile thinker's many small kernels are each launched from
+   * the host while one dense convolution fills the device.
+   */
+  onCuda?: boolean;
   /** one line per engine decision (which kernels, why) */
   log?: (line: string) => void;
   /** label for log lines (e.g. the session id) */
@@ -96,7 +105,7 @@ export class ThinkingPath {
   wantsTiles(spatial: readonly number[]): boolean {
     const mode = this.options.thinking ?? 'auto';
     const tileable = mode !== 'dense' && spatial.length === 2 && this.model.arch.dims === 2 && this.model.depth === Infinity;
-    if (!tileable) return false;
+    if (!tileable || (mode === 'auto' && this.onCuda())) return false;
     const pixels = spatial.reduce((a, b) => a * b, 1);
     const minPixels = this.options.tileMinPixels ?? (isNativeBackend() ? DEFAULT_NATIVE_TILE_MIN_PIXELS : DEFAULT_TILE_MIN_PIXELS);
     return mode === 'tiles' || pixels >= minPixels;
@@ -122,6 +131,12 @@ export class ThinkingPath {
       throw e;
     }
     const kernels = this.wantsTiles(input.spatial) ? await this.tileKernels() : undefined;
+    if (!kernels && this.gpuWarmStart(input.spatial, precision)) {
+      // As on the CPU, the last iterations run in float32, so the answer is float32's; only the busy start is
+      // bfloat16.
+      const dense = (t: tf.Tensor, it: number) => new TensorThinking(this.model, input, it, t, 'float32');
+      return new WarmStartThinking(this.model, input, iteration, dense, this.options.warmStart, thought);
+    }
     if (!kernels) {
       if (input.spatial.length === 2) {
         try {
@@ -144,6 +159,18 @@ export class ThinkingPath {
       return new WarmStartThinking(this.model, input, iteration, tiles, this.options.warmStart, thought);
     }
     return tiles(thought, iteration);
+  }
+
+  private onCuda(): boolean {
+    return this.options.onCuda ?? torchOnCuda();
+  }
+
+  /** On a GPU in 'auto': a maze big enough for tiles elsewhere starts dense in bfloat16, then continues densely. */
+  gpuWarmStart(spatial: readonly number[], precision: string): boolean {
+    const mode = this.options.thinking ?? 'auto';
+    if (mode !== 'auto' || precision !== 'bfloat16' || !this.onCuda()) return false;
+    const big = spatial.length === 2 && spatial[0] * spatial[1] >= (this.options.tileMinPixels ?? DEFAULT_NATIVE_TILE_MIN_PIXELS);
+    return big && this.model.arch.dims === 2 && this.model.depth === Infinity;
   }
 
   /** The tile kernels, picked once: undefined when 'auto' finds nothing worth tiling with. */

@@ -50,6 +50,31 @@ test('the tile threshold: mazes of at least 64×64 px want tiles on wasm, smalle
   }
 });
 
+test('on a CUDA device, auto never thinks on tiles: big mazes start dense in bfloat16 and finish dense in float32', async () => {
+  await initBackend('wasm');
+  const { model } = await loadModel('mazes');
+  const gpu = new ThinkingPath(model, { onCuda: true });
+  try {
+    assert.equal(gpu.wantsTiles([400, 400]), false, 'no tiles on a GPU in auto');
+    assert.equal(new ThinkingPath(model, { onCuda: true, thinking: 'tiles' }).wantsTiles([400, 400]), true, 'tiles when asked for');
+    assert.equal(gpu.gpuWarmStart([400, 400], 'bfloat16'), true);
+    assert.equal(gpu.gpuWarmStart([100, 100], 'bfloat16'), false, 'small images think densely in float32');
+    assert.equal(gpu.gpuWarmStart([400, 400], 'float32'), false, 'no warm start without bfloat16');
+    assert.equal(new ThinkingPath(model, { onCuda: false }).gpuWarmStart([400, 400], 'bfloat16'), false, 'the CPU keeps its tiles');
+    assert.equal(new ThinkingPath(model, { onCuda: true, thinking: 'dense' }).gpuWarmStart([400, 400], 'bfloat16'), false);
+    // Off libtorch the precision resolves to float32: a big maze is then plain dense float32 on the GPU path.
+    const enc = generateMaze(131, 5);
+    const { mazeProblem } = await import('../../../../src/shared/problems/maze');
+    const e = mazeProblem.encode(enc);
+    const thinking = await gpu.create({ data: e.data, spatial: e.spatial, inChannels: 3 });
+    assert.equal(thinking.engine, 'tfjs-wasm');
+    thinking.dispose();
+  } finally {
+    gpu.dispose();
+    model.dispose();
+  }
+});
+
 test('AutoHalting: the cap scales with the pixels; mazes add the settled-picture rule every 100 iterations', () => {
   const small = new AutoHalting(26 * 26, true, undefined, undefined);
   const big = new AutoHalting(404 * 404, true, undefined, undefined);
