@@ -12,7 +12,8 @@
         "src/reduce.cc",
         "src/shape.cc",
         "src/conv.cc",
-        "src/device.cc"
+        "src/device.cc",
+        "src/recur.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

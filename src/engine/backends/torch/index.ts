@@ -16,6 +16,7 @@ import { elementwiseKernels } from './kernels/elementwiseKernels';
 import { reduceKernels } from './kernels/reduceKernels';
 import { shapeKernels } from './kernels/shapeKernels';
 import { convKernels } from './kernels/convKernels';
+import { recurKernels } from './kernels/recurKernels';
 import { fallbackKernels } from './kernels/fallbackKernels';
 import { registerFusedReluGradient, RELU_GRAD_KERNEL } from './reluGrad';
 
@@ -41,7 +42,7 @@ let registered: TorchBackendInfo | undefined;
 
 /** The kernels implemented in libtorch. */
 export function nativeKernelConfigs(addon: TorchAddon): KernelConfig[] {
-  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon)];
+  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon), ...recurKernels(addon)];
 }
 
 /**

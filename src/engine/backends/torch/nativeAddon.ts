@@ -2,8 +2,8 @@
  * Loading the optional libtorch addon (native/, built by scripts/build-native.sh) and its typed interface.
  *
  * The addon owns every tensor of the 'torch' backend; JS holds integer ids. Each function maps to one file of
- * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels). Shapes and
- * dtypes of outputs are computed on the JS side (tfjs's own shape helpers), so a call passes ids and numbers only.
+ * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels; recur.cc: the
+ * fused recurrent block). Shapes and dtypes of outputs are computed on the JS side (tfjs's own shape helpers), so a call passes ids and numbers only.
  *
  * Threads: Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
  * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
@@ -83,6 +83,13 @@ export interface TorchAddon {
    * Missing from addons built before it existed.
    */
   setDevice?(spec: string): string;
+  /**
+   * The recurrent block forward (native/src/recur.cc): dims 1 | 2; x and w0 are -1 without recall; blockWeights
+   * [conv1_0, conv2_0, …]. Returns ids [r, t_0, o_0, …], the last the block's output. Missing from older addons.
+   */
+  recurBlock?(dims: number, h: number, x: number, w0: number, reluAfterRecall: boolean, blockWeights: number[]): number[];
+  /** Its backward, from the forward's outputs: ids [dh, dx, dw0, dconv1_0, dconv2_0, …] ([dh, …] without recall). */
+  recurBlockGrad?(dims: number, dy: number, h: number, x: number, w0: number, reluAfterRecall: boolean, blockWeights: number[], saved: number[]): number[];
   deviceInfo?(): TorchDeviceInfo;
 }
 
