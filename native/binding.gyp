@@ -13,7 +13,8 @@
         "src/shape.cc",
         "src/conv.cc",
         "src/device.cc",
-        "src/recur.cc"
+        "src/recur.cc",
+        "src/optim.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,6 +1,7 @@
 /**
  * Where one training step goes: kernels dispatched per step by name, the step's wall time, and the time spent
- * inside the backend's kernels, on the bench's configs (random data, alpha 0, Adam).
+ * inside the backend's kernels, and the CPU time of the process per step (less sensitive than wall time to other
+ * processes on the machine), on the bench's configs (random data, alpha 0, Adam).
  *
  *   npx tsx scripts/measure/step-profile.ts [--backend torch] [--dims 1] [--width 64] [--iterations 20] [--batch 64] [--size 32]
  */
@@ -43,11 +44,16 @@ async function main(): Promise<void> {
   for (let i = 0; i < 3; i++) await step();
   // Wall time without the profiler.
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await step();
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     times.push(performance.now() - t0);
   }
+  cpu.sort((x, y) => x - y);
   times.sort((x, y) => x - y);
   // Kernel count and time inside kernels (the torch backend's time() is the synchronous kernel call).
   const info = await tf.profile(async () => {
@@ -64,7 +70,7 @@ async function main(): Promise<void> {
     byName.set(k.name, e);
   }
   console.log(`config dims ${dims}, width ${a.width}, T ${T}, batch ${n}, size ${size}, backend ${a.backend}`);
-  console.log(`step median ${times[2].toFixed(1)} ms (min ${times[0].toFixed(1)})`);
+  console.log(`step median ${times[2].toFixed(1)} ms (min ${times[0].toFixed(1)}); CPU time (all threads) median ${cpu[2].toFixed(1)} ms`);
   console.log(`kernels per step: ${info.kernels.length}; time inside kernels (profiled step): ${kernelMs.toFixed(1)} ms`);
   for (const [name, e] of [...byName].sort((x, y) => y[1].ms - x[1].ms)) {
     console.log(`  ${name.padEnd(24)} ${String(e.count).padStart(5)}  ${e.ms.toFixed(1).padStart(7)} ms`);

@@ -17,6 +17,7 @@ import { reduceKernels } from './kernels/reduceKernels';
 import { shapeKernels } from './kernels/shapeKernels';
 import { convKernels } from './kernels/convKernels';
 import { recurKernels } from './kernels/recurKernels';
+import { optimKernels } from './kernels/optimKernels';
 import { fallbackKernels } from './kernels/fallbackKernels';
 import { registerFusedReluGradient, RELU_GRAD_KERNEL } from './reluGrad';
 
@@ -42,7 +43,7 @@ let registered: TorchBackendInfo | undefined;
 
 /** The kernels implemented in libtorch. */
 export function nativeKernelConfigs(addon: TorchAddon): KernelConfig[] {
-  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon), ...recurKernels(addon)];
+  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon), ...recurKernels(addon), ...optimKernels(addon)];
 }
 
 /**

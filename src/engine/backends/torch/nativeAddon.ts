@@ -3,7 +3,8 @@
  *
  * The addon owns every tensor of the 'torch' backend; JS holds integer ids. Each function maps to one file of
  * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels; recur.cc: the
- * fused recurrent block). Shapes and dtypes of outputs are computed on the JS side (tfjs's own shape helpers), so a call passes ids and numbers only.
+ * fused recurrent block; optim.cc: the optimizer update). Shapes and dtypes of outputs are computed on the JS side
+ * (tfjs's own shape helpers), so a call passes ids and numbers only.
  *
  * Threads: Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
  * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
@@ -90,6 +91,13 @@ export interface TorchAddon {
   recurBlock?(dims: number, h: number, x: number, w0: number, reluAfterRecall: boolean, blockWeights: number[]): number[];
   /** Its backward, from the forward's outputs: ids [dh, dx, dw0, dconv1_0, dconv2_0, …] ([dh, …] without recall). */
   recurBlockGrad?(dims: number, dy: number, h: number, x: number, w0: number, reluAfterRecall: boolean, blockWeights: number[], saved: number[]): number[];
+  /**
+   * Adam over every weight (native/src/optim.cc): expAvg/expAvgSq ids -1 before the first step. Returns ids
+   * [p'_0, m'_0, v'_0, p'_1, …]. Missing from older addons.
+   */
+  adam?(params: number[], grads: number[], expAvg: number[], expAvgSq: number[], lrs: number[], beta1: number, beta2: number, eps: number, weightDecay: number, step: number, gradScale: number): number[];
+  /** Σ over the tensors of Σ x², a float32 scalar tensor. */
+  sumSquares?(ids: number[]): number;
   deviceInfo?(): TorchDeviceInfo;
 }
 
