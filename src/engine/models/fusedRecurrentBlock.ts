@@ -21,8 +21,9 @@
 import { tf } from '../tf';
 import { readEnv } from '../env';
 
-export const FUSED_BLOCK_KERNEL = 'DtRecurBlock';
-export const FUSED_BLOCK_GRAD_KERNEL = 'DtRecurBlockGrad';
+import { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL } from '../fusedKernelNames';
+
+export { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL };
 
 /** The weights of one application of the recurrent block. */
 export interface BlockWeights {

@@ -14,8 +14,9 @@
  */
 import { tf } from '../tf';
 
-export const FUSED_ADAM_KERNEL = 'DtAdam';
-export const SUM_SQUARES_KERNEL = 'DtSumSquares';
+import { FUSED_ADAM_KERNEL, SUM_SQUARES_KERNEL } from '../fusedKernelNames';
+
+export { FUSED_ADAM_KERNEL, SUM_SQUARES_KERNEL };
 
 /** Whether `backend` (default: the active one) implements `kernel`. */
 export function hasKernel(kernel: string, backend = tf.getBackend()): boolean {

@@ -5,7 +5,7 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { TorchAddon } from '../nativeAddon';
 import type { TorchBackend } from '../torchBackend';
-import { FUSED_ADAM_KERNEL, SUM_SQUARES_KERNEL } from '../../../train/fusedAdam';
+import { FUSED_ADAM_KERNEL, SUM_SQUARES_KERNEL } from '../../../fusedKernelNames';
 import { kernel } from './kernel';
 
 export function optimKernels(addon: TorchAddon): KernelConfig[] {

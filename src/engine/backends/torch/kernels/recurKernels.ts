@@ -6,7 +6,7 @@
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TorchAddon } from '../nativeAddon';
 import type { TorchBackend } from '../torchBackend';
-import { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL } from '../../../models/fusedRecurrentBlock';
+import { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL } from '../../../fusedKernelNames';
 import { kernel, type Inputs } from './kernel';
 
 interface BlockAttrs {
