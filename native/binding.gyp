@@ -12,7 +12,9 @@
         "src/reduce.cc",
         "src/shape.cc",
         "src/conv.cc",
-        "src/device.cc"
+        "src/device.cc",
+        "src/recur.cc",
+        "src/optim.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

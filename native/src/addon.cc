@@ -1,6 +1,7 @@
 // dt_torch: tfjs kernels in libtorch. This file holds the module, the edges where data is copied (write/read),
 // tensor lifetime (free), threads and introspection. The kernels live in elementwise.cc, reduce.cc, shape.cc and
-// conv.cc; the tfjs side is src/engine/backends/torch/.
+// conv.cc, the fused recurrent block in recur.cc and the optimizer update in optim.cc; the tfjs side is
+// src/engine/backends/torch/.
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <torch/csrc/api/include/torch/version.h>
@@ -124,6 +125,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// recur.cc: the fused recurrent block; optim.cc: the optimizer update (declared here, not in table.h, as only the
+// module registers them).
+void RegisterRecur(Napi::Env env, Napi::Object exports);
+void RegisterOptim(Napi::Env env, Napi::Object exports);
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<Table>(new Table());
   Export<Write>(env, exports, "write");
@@ -141,6 +147,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterShape(env, exports);
   RegisterConv(env, exports);
   RegisterDevice(env, exports);
+  RegisterRecur(env, exports);
+  RegisterOptim(env, exports);
   return exports;
 }
 

@@ -66,6 +66,11 @@ export const ENV_VARS = {
     description: '1: say once per kernel when the torch backend runs it on the cpu backend',
     parse: flag,
   },
+  fused: {
+    name: 'DEEP_THINKING_FUSED',
+    description: "0: run the recurrent block as separate kernels even where the backend has the fused one (measurements, debugging)",
+    parse: (raw: string): boolean => !(raw === '0' || raw === 'false'),
+  },
   debug: {
     name: 'DEEP_THINKING_DEBUG',
     description: '1: the CLI prints stack traces with its errors',

@@ -14,6 +14,7 @@ import { tf } from '../tf';
 import type { Architecture } from '../../shared/architecture';
 import { hasRecall } from '../../shared/architecture';
 import { basicBlock, conv, get, initKernel, kernelShape, type Weights } from './blocks';
+import { fusedRecurrentBlock, fusedRecurrentBlockAvailable } from './fusedRecurrentBlock';
 
 export interface ThinkStep {
   /** 1-based iteration number */
@@ -188,9 +189,22 @@ function firstResidualIndex(arch: Architecture): number {
   return arch.dims === 1 ? 2 : 1;
 }
 
-/** [recall conv (+ReLU in 1-D)] + residual blocks. */
+/**
+ * [recall conv (+ReLU in 1-D)] + residual blocks. Backends with the fused block kernels (the torch backend) run it
+ * as one kernel each way (fusedRecurrentBlock.ts); the composition below is the definition, and what every other
+ * backend runs.
+ */
 export function applyRecurrentBlock(arch: Architecture, weights: Weights, prefix: string, thought: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const d = arch.dims;
+  const bi = firstResidualIndex(arch);
+  if (fusedRecurrentBlockAvailable()) {
+    const residual: tf.Tensor[] = [];
+    for (let b = 0; b < arch.blocks; b++) {
+      residual.push(get(weights, `${prefix}.${bi}.${b}.conv1.weight`), get(weights, `${prefix}.${bi}.${b}.conv2.weight`));
+    }
+    const recall = hasRecall(arch) ? get(weights, `${prefix}.0.weight`) : undefined;
+    return fusedRecurrentBlock(d, { recall, residual }, d === 1, thought, x);
+  }
   let h = thought;
   if (hasRecall(arch)) {
     // Recall (§3.1): the input is concatenated to the hidden state before every iteration. Channel order
@@ -199,7 +213,6 @@ export function applyRecurrentBlock(arch: Architecture, weights: Weights, prefix
     // The paper's 1-D net has a ReLU after the recall conv; its 2-D nets do not.
     if (d === 1) h = tf.relu(h);
   }
-  const bi = firstResidualIndex(arch);
   for (let b = 0; b < arch.blocks; b++) h = basicBlock(d, weights, `${prefix}.${bi}.${b}`, h);
   return h;
 }

@@ -10,11 +10,15 @@
  *   before the optimizer adds weight decay.
  * - param groups: the maze recipe's "lr throttle" puts the recurrent block in a group whose lr is lr/maxIters.
  *
+ * Backends with the fused kernels (the torch backend) run the norm and Adam's update of every weight as one kernel
+ * each (fusedAdam.ts); the composition here is the definition and what every other backend runs.
+ *
  * Every tensor made during a step is disposed; the state tensors are replaced (old ones disposed) each step, so
  * `tf.memory().numTensors` stays flat.
  */
 import { tf } from '../tf';
 import type { Weights } from '../models/blocks';
+import { FUSED_ADAM_KERNEL, SUM_SQUARES_KERNEL, fusedAdam, fusedSumSquares, hasKernel } from './fusedAdam';
 
 export type OptimizerKind = 'adam' | 'sgd';
 
@@ -112,13 +116,18 @@ export class Optimizer {
     this.t++;
     const names = [...this.weights.keys()];
     // Global norm and clip coefficient (one scalar read, so it can be reported).
-    const normT = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads.get(n)!))))));
+    const all = names.map((n) => grads.get(n)!);
+    const normT = tf.tidy(() => tf.sqrt(hasKernel(SUM_SQUARES_KERNEL) ? fusedSumSquares(all) : tf.addN(all.map((g) => tf.sum(tf.square(g))))));
     const gradNorm = normT.dataSync()[0];
     normT.dispose();
     const clip = this.config.clipNorm;
     const coef = clip != null ? Math.min(1, clip / (gradNorm + 1e-6)) : 1;
 
     const { kind, weightDecay: wd, momentum, beta1, beta2, eps } = this.config;
+    if (kind === 'adam' && hasKernel(FUSED_ADAM_KERNEL)) {
+      this.fusedAdamStep(names, grads, lr, coef);
+      return { gradNorm };
+    }
     for (const name of names) {
       const p = this.weights.get(name)!;
       const slots = this.slots.get(name) ?? new Map<string, tf.Tensor>();
@@ -150,6 +159,30 @@ export class Optimizer {
       }
     }
     return { gradNorm };
+  }
+
+  /** The same Adam update as step()'s composition, as one kernel for every weight (fusedAdam.ts). */
+  private fusedAdamStep(names: string[], grads: Map<string, tf.Tensor>, lr: number, coef: number): void {
+    const { weightDecay, beta1, beta2, eps } = this.config;
+    const params = names.map((n) => this.weights.get(n)!);
+    const moments = names.map((n) => {
+      const slots = this.slots.get(n);
+      const m = slots?.get('exp_avg');
+      const v = slots?.get('exp_avg_sq');
+      return m && v ? { m, v } : undefined;
+    });
+    const lrs = names.map((n) => lr * this.lrScale(n));
+    const out = fusedAdam(params, names.map((n) => grads.get(n)!), moments, lrs, { beta1, beta2, eps, weightDecay, step: this.t, gradScale: coef });
+    names.forEach((name, i) => {
+      params[i].assign(out[i].p);
+      out[i].p.dispose();
+      const slots = this.slots.get(name) ?? new Map<string, tf.Tensor>();
+      this.slots.set(name, slots);
+      slots.get('exp_avg')?.dispose();
+      slots.get('exp_avg_sq')?.dispose();
+      slots.set('exp_avg', out[i].m);
+      slots.set('exp_avg_sq', out[i].v);
+    });
   }
 
   /** A copy of the state, as plain arrays (for train-state files; see resumeState.ts). */

@@ -16,6 +16,8 @@ import { elementwiseKernels } from './kernels/elementwiseKernels';
 import { reduceKernels } from './kernels/reduceKernels';
 import { shapeKernels } from './kernels/shapeKernels';
 import { convKernels } from './kernels/convKernels';
+import { recurKernels } from './kernels/recurKernels';
+import { optimKernels } from './kernels/optimKernels';
 import { fallbackKernels } from './kernels/fallbackKernels';
 import { registerFusedReluGradient, RELU_GRAD_KERNEL } from './reluGrad';
 
@@ -41,7 +43,7 @@ let registered: TorchBackendInfo | undefined;
 
 /** The kernels implemented in libtorch. */
 export function nativeKernelConfigs(addon: TorchAddon): KernelConfig[] {
-  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon)];
+  return [...elementwiseKernels(addon), ...reduceKernels(addon), ...shapeKernels(addon), ...convKernels(addon), ...recurKernels(addon), ...optimKernels(addon)];
 }
 
 /**

@@ -2,8 +2,9 @@
  * Loading the optional libtorch addon (native/, built by scripts/build-native.sh) and its typed interface.
  *
  * The addon owns every tensor of the 'torch' backend; JS holds integer ids. Each function maps to one file of
- * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels). Shapes and
- * dtypes of outputs are computed on the JS side (tfjs's own shape helpers), so a call passes ids and numbers only.
+ * native/src (addon.cc: edges and lifetime; elementwise.cc, reduce.cc, shape.cc, conv.cc: kernels; recur.cc: the
+ * fused recurrent block; optim.cc: the optimizer update). Shapes and dtypes of outputs are computed on the JS side
+ * (tfjs's own shape helpers), so a call passes ids and numbers only.
  *
  * Threads: Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
  * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
@@ -83,6 +84,20 @@ export interface TorchAddon {
    * Missing from addons built before it existed.
    */
   setDevice?(spec: string): string;
+  /**
+   * The recurrent block forward (native/src/recur.cc): dims 1 | 2; x and w0 are -1 without recall; blockWeights
+   * [conv1_0, conv2_0, …]. Returns ids [r, t_0, o_0, …], the last the block's output. Missing from older addons.
+   */
+  recurBlock?(dims: number, h: number, x: number, w0: number, reluAfterRecall: boolean, blockWeights: number[]): number[];
+  /** Its backward, from the forward's outputs: ids [dh, dx, dw0, dconv1_0, dconv2_0, …] ([dh, …] without recall). */
+  recurBlockGrad?(dims: number, dy: number, h: number, x: number, w0: number, reluAfterRecall: boolean, blockWeights: number[], saved: number[]): number[];
+  /**
+   * Adam over every weight (native/src/optim.cc): expAvg/expAvgSq ids -1 before the first step. Returns ids
+   * [p'_0, m'_0, v'_0, p'_1, …]. Missing from older addons.
+   */
+  adam?(params: number[], grads: number[], expAvg: number[], expAvgSq: number[], lrs: number[], beta1: number, beta2: number, eps: number, weightDecay: number, step: number, gradScale: number): number[];
+  /** Σ over the tensors of Σ x², a float32 scalar tensor. */
+  sumSquares?(ids: number[]): number;
   deviceInfo?(): TorchDeviceInfo;
 }
 
