@@ -33,6 +33,10 @@ test('built-in recipes: every one validates, and each problem\'s default is its 
   // Against the commands recorded in the bundled models' model.json.
   const ps = resolveTrainConfig(stageConfig(defaultRecipe('prefix-sums'), 0));
   assert.deepEqual([ps.model, ps.width, ps.maxIters, ps.alpha, ps.size, ps.valSize, ps.valIters, ps.trainSize, ps.batchSize], ['dt-recall', 64, 30, 1, 32, 64, 60, 10000, 100]);
+  // Every measured seed learns only with the uniform total n + k; a single run keeps the paper's draw by default.
+  assert.deepEqual([ps.sampling, ps.epochs, ps.stopAt], ['uniform-total', 15, 1]);
+  assert.equal(resolveTrainConfig({ problem: 'prefix-sums' }).sampling, 'independent');
+  for (const name of ['prefix-sums-dt', 'prefix-sums-ff']) assert.equal(resolveTrainConfig(stageConfig(BUILTIN_RECIPES[name], 0)).sampling, 'independent', name);
   const mz = defaultRecipe('mazes');
   assert.equal(mz.stages.length, 2);
   const [m1, m2] = [0, 1].map((i) => resolveTrainConfig(stageConfig(mz, i)));
