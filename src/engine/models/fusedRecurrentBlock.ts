@@ -20,10 +20,7 @@
  */
 import { tf } from '../tf';
 import { readEnv } from '../env';
-
 import { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL } from '../fusedKernelNames';
-
-export { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL };
 
 /** The weights of one application of the recurrent block. */
 export interface BlockWeights {

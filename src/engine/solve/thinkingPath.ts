@@ -20,7 +20,7 @@
 import { checkDenseFits } from './denseLimit';
 import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
-import { resolvePrecision, torchOnCuda, type PrecisionChoice } from './precision';
+import { resolvePrecision, torchOnCuda, type PrecisionChoice, type ThinkingPrecision } from './precision';
 import { pickKernels, type ThinkEngine } from '../tiles/pickKernels';
 import type { TileKernels } from '../tiles/tileKernels';
 import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
@@ -166,7 +166,7 @@ export class ThinkingPath {
   }
 
   /** On a GPU in 'auto': a maze big enough for tiles elsewhere starts dense in bfloat16, then continues densely. */
-  gpuWarmStart(spatial: readonly number[], precision: string): boolean {
+  gpuWarmStart(spatial: readonly number[], precision: ThinkingPrecision): boolean {
     const mode = this.options.thinking ?? 'auto';
     if (mode !== 'auto' || precision !== 'bfloat16' || !this.onCuda()) return false;
     const big = spatial.length === 2 && spatial[0] * spatial[1] >= (this.options.tileMinPixels ?? DEFAULT_NATIVE_TILE_MIN_PIXELS);

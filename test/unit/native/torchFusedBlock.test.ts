@@ -9,12 +9,8 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../../src/engine/tf';
 import { createModel } from '../../../src/engine/models/createModel';
 import { applyRecurrentBlock } from '../../../src/engine/models/dtNet';
-import {
-  FUSED_BLOCK_GRAD_KERNEL,
-  FUSED_BLOCK_KERNEL,
-  fusedRecurrentBlockAvailable,
-  setFusedRecurrentBlock,
-} from '../../../src/engine/models/fusedRecurrentBlock';
+import { fusedRecurrentBlockAvailable, setFusedRecurrentBlock } from '../../../src/engine/models/fusedRecurrentBlock';
+import { FUSED_BLOCK_GRAD_KERNEL, FUSED_BLOCK_KERNEL } from '../../../src/engine/fusedKernelNames';
 import type { Architecture, ModelKind } from '../../../src/shared/architecture';
 import type { TorchBackend } from '../../../src/engine/backends/torch';
 import { Rng } from '../../../src/shared/rng';
