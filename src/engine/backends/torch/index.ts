@@ -9,7 +9,7 @@
  * Throws a clear error (how to build the addon) when native/build/Release/dt_torch.node is missing.
  */
 import { registerBackend, registerKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs-core';
-import { loadTorchAddon, torchDevice, torchThreads, type DeviceSpec, type TorchAddon } from './nativeAddon';
+import { addonWaitPolicy, loadTorchAddon, torchDevice, torchThreads, type DeviceSpec, type TorchAddon } from './nativeAddon';
 import { TorchBackend } from './torchBackend';
 import { BACKEND_NAME } from './kernels/kernel';
 import { elementwiseKernels } from './kernels/elementwiseKernels';
@@ -82,7 +82,7 @@ export function registerTorchBackend(threads = torchThreads(), device: DeviceSpe
   registered = {
     description:
       `libtorch ${info.version}${info.mkldnn ? ' (oneDNN)' : ''}, ${where}${info.threads} thread(s), ` +
-      `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}${allocator ? ', tensor memory kept for reuse' : ''}`,
+      `${addonWaitPolicy()?.why ?? `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}`}${allocator ? ', tensor memory kept for reuse' : ''}`,
     version: info.version,
     threads: info.threads,
     device: placed,

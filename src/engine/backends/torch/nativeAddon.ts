@@ -7,8 +7,7 @@
  * (tfjs's own shape helpers), so a call passes ids and numbers only.
  *
  * Threads: Debian's libtorch uses OpenMP and defaults to 1 thread, so the thread count is always set.
- * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: we default it to PASSIVE first, because
- * spinning OpenMP workers made libtorch ~200× slower while another process kept the cores busy.
+ * libgomp reads OMP_WAIT_POLICY once, when it is loaded with the addon: ompWaitPolicy.ts chooses it first.
  */
 import { readEnv } from '../../env';
 import * as fs from 'node:fs';
@@ -16,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
+import { chooseWaitPolicy, sampleBusyCores, type WaitPolicyChoice } from './ompWaitPolicy';
 
 /** tfjs dtypes the addon stores, in the order of the codes native/src/table.h expects. */
 export const DTYPES = ['float32', 'int32', 'bool'] as const;
@@ -159,12 +159,21 @@ export function findTorchAddon(candidates: string[] = addonCandidates()): string
   return file;
 }
 
+let waitPolicy: WaitPolicyChoice | undefined;
+
+/** How libgomp's threads wait, as chosen when the addon was loaded (undefined before). */
+export function addonWaitPolicy(): WaitPolicyChoice | undefined {
+  return waitPolicy;
+}
+
 /** Load the addon once per thread. Throws a clear message when it is missing or does not load. */
 export function loadTorchAddon(): TorchAddon {
   if (loaded) return loaded;
   const file = findTorchAddon();
   // Must precede the first load of libgomp (it reads the variable once, when the library is initialised).
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  const env = process.env.OMP_WAIT_POLICY;
+  waitPolicy = chooseWaitPolicy(env, env === undefined ? sampleBusyCores() : 0, os.availableParallelism(), torchThreads());
+  if (waitPolicy.policy) process.env.OMP_WAIT_POLICY = waitPolicy.policy;
   try {
     // createRequire keeps esbuild from bundling the addon: it is resolved at run time.
     loaded = createRequire(__filename)(file) as TorchAddon;
