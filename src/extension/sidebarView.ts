@@ -49,8 +49,8 @@ export interface EvaluateArgs {
   models?: string[];
   sizes?: number[];
   /**
-   * 'auto' (the default): every puzzle thinks until the engine's halting rule fires, at most the maze's pixels (the
-   * bits of a string) clamped to [1000, 50000] iterations, so the curves reach each model's plateau. A number: a
+   * 'auto' (the default): every puzzle thinks until the engine's halting rule fires, at most 2 × a maze's dead-end
+   * depth + 100 iterations (the bits of a string, clamped to [1000, 50000]), so the curves reach each model's plateau. A number: a
    * fixed budget, the curve recorded at every iteration up to it.
    */
   maxIterations?: number | 'auto';
@@ -416,7 +416,7 @@ async function pickIterations(estimatedSeconds: number | undefined, suggested: n
   const auto = {
     label: 'Auto: think until each answer settles',
     description: estimatedSeconds !== undefined ? `about ${formatDuration(estimatedSeconds)}` : undefined,
-    detail: 'Halts each puzzle once its answer is stable and confident (or its picture settled); at most the maze\'s pixels, the string\'s bits, clamped to 1,000–50,000 iterations.',
+    detail: 'Halts each puzzle once its answer is stable and confident (or its picture settled); at most 2 × a maze\'s longest dead end + 100 iterations, or the string\'s bits (1,000–50,000).',
     value: 'auto' as const,
   };
   const fixed = { label: 'A fixed number of iterations…', description: `e.g. ${suggested}`, detail: `The models trained with up to ${trained}.`, value: 'fixed' as const };

@@ -11,7 +11,7 @@ import { tf } from '../tf';
 import { loadModel } from '../checkpoint/modelSpecs';
 import type { DTNet } from '../models/dtNet';
 import { checkModelFitsProblem } from '../eval/accuracy';
-import { thinkUntilHalted } from '../solve/halting';
+import { puzzleHaltingCap, thinkUntilHalted } from '../solve/halting';
 import { thinkPuzzle, ThinkingPath } from '../solve/thinkingPath';
 import { readPuzzles } from '../data/chess';
 import { printable } from '../data/csv';
@@ -112,6 +112,7 @@ export async function runPredict(out: Output, o: PredictOptions): Promise<void> 
             path,
             { data: enc.data, spatial: enc.spatial, inChannels: mazeProblem.inChannels, mask: mazeProblem.lossMask(grid), isMaze: true },
             o.iterations,
+            { halting: { maxIterations: puzzleHaltingCap('mazes', grid, enc.spatial[0] * enc.spatial[1]) } },
           );
           const solution = mazeProblem.decode(grid, r.class1);
           const correct = mazeProblem.isCorrect(grid, r.class1);

@@ -8,11 +8,11 @@ import type { DTNet } from '../models/dtNet';
 import type { EvaluateCurve, EvaluateEstimate, EvaluateEstimateParams, EvaluateEstimateResult, EvaluateParams } from '../../shared/protocol/engine';
 import { encodeBatch, type AnyProblem } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
-import { mazeProblem } from '../../shared/problems/maze';
 import type { MazeGrid } from '../../shared/maze/grid';
 import { accuracyPerIteration, DEFAULT_EVAL_BATCH_SIZE, testPuzzles, toEvaluateCurve } from './accuracy';
 import { autoRecordGrid, evaluateHalting } from './haltingEval';
-import { defaultHaltingCap, DEFAULT_PATIENCE } from '../solve/halting';
+import { DEFAULT_PATIENCE, puzzleHaltingCap } from '../solve/halting';
+import { deadEndDepth } from '../../shared/maze/bfs';
 import { thinkPuzzle, type ThinkingPath } from '../solve/thinkingPath';
 import type { CancellationLike } from './cancellation';
 
@@ -28,9 +28,12 @@ function positionsOf(problem: AnyProblem, puzzle: unknown): number {
   return problem.encode(puzzle as never).spatial.reduce((a: number, b: number) => a * b, 1);
 }
 
-/** The cap of 'auto' for one size: `maxIterations`, else defaultHaltingCap of the puzzle's positions. */
-export function autoCap(positions: number, maxIterations?: number): number {
-  return maxIterations ?? defaultHaltingCap(positions);
+/** The cap of 'auto' for one size: `maxIterations`, else the largest puzzleHaltingCap among its puzzles. */
+export async function autoCap(problem: AnyProblem, puzzles: Iterable<unknown> | AsyncIterable<unknown>, maxIterations?: number): Promise<number> {
+  if (maxIterations !== undefined) return maxIterations;
+  let cap = 0;
+  for await (const z of puzzles) cap = Math.max(cap, puzzleHaltingCap(problem.id, z, positionsOf(problem, z)));
+  return cap;
 }
 
 /** Curves for every size of an evaluate request; `cancelled` when the token stopped it. */
@@ -50,13 +53,8 @@ export async function runEvaluate(
   for (const [k, size] of sizes.entries()) {
     const puzzles = () => testPuzzles(problem.id, size, p.count, p.seed ?? 0, { csv: p.csv }) as Iterable<unknown> | AsyncIterable<unknown>;
     if (p.iterations === 'auto') {
-      // The cap scales with the size: read one puzzle's shape first.
-      let positions = 0;
-      for await (const first of puzzles()) {
-        positions = positionsOf(problem, first);
-        break;
-      }
-      const cap = autoCap(positions, p.maxIterations);
+      // The curve's recorded iterations run to the largest cap among this size's puzzles: read them once first.
+      const cap = await autoCap(problem, puzzles(), p.maxIterations);
       let done = 0;
       const r = await evaluateHalting({
         path,
@@ -98,16 +96,17 @@ export async function runEvaluate(
 }
 
 /**
- * Iterations one puzzle is expected to need under 'auto': a maze net extends the path about a pixel per iteration
- * (2 px per maze cell) and then waits `patience`; a prefix-sum net about one iteration per bit.
+ * Iterations one puzzle is expected to need under 'auto'. A net without recall overthinks and rarely settles
+ * (Bansal et al. 2022, §4), so it is expected to run to the cap. A maze net with recall settles after about its
+ * dead-end depth (0.40–1.05× on 33×33 to 201×201, halting.ts) and then waits `patience`; a prefix-sum net needs
+ * about one iteration per bit.
  */
-export function expectedAutoIterations(problem: AnyProblem, puzzle: unknown, cap: number): number {
+export function expectedAutoIterations(problem: AnyProblem, puzzle: unknown, cap: number, recall = true): number {
   let need: number;
-  if (problem.id === 'mazes') {
-    const target = mazeProblem.target(puzzle as MazeGrid);
-    let pathPixels = 0;
-    for (const v of target) pathPixels += v;
-    need = pathPixels / 2 + DEFAULT_PATIENCE; // 4 px per cell on the path, 2 iterations per cell
+  if (!recall) {
+    need = cap;
+  } else if (problem.id === 'mazes') {
+    need = deadEndDepth(puzzle as MazeGrid) + DEFAULT_PATIENCE;
   } else if (problem.id === 'prefix-sums') {
     need = positionsOf(problem, puzzle) + DEFAULT_PATIENCE;
   } else {
@@ -145,8 +144,10 @@ export async function estimateEvaluate(path: ThinkingPath, p: EvaluateEstimatePa
     if (first.length === 0) continue;
     const enc = problem.encode(first[0] as never);
     const positions = enc.spatial.reduce((a: number, b: number) => a * b, 1);
-    const cap = p.iterations === 'auto' ? autoCap(positions) : Math.min(Math.max(...p.iterations), model.depth);
-    const expected = (z: unknown) => (p.iterations === 'auto' ? expectedAutoIterations(problem, z, cap) : cap);
+    const fixed = p.iterations === 'auto' ? undefined : Math.min(Math.max(...p.iterations), model.depth);
+    const recall = model.arch.kind !== 'dt' && model.arch.kind !== 'feedforward';
+    const expected = (z: unknown) =>
+      fixed ?? expectedAutoIterations(problem, z, Math.min(model.depth, puzzleHaltingCap(problem.id, z, positions)), recall);
     let e: EvaluateEstimate;
     if (problem.id === 'mazes' && (await path.usesTiles(enc.spatial))) {
       // One puzzle at a time; the first iterations are the busiest on tiles, so this errs on the long side.

@@ -17,7 +17,7 @@ import { tf } from '../tf';
 import type { DTNet } from '../models/dtNet';
 import { encodeBatches, type Problem } from '../../shared/problems/problem';
 import { isCancelled, type CancellationLike } from './cancellation';
-import { thinkUntilHalted, type HaltingOptions } from '../solve/halting';
+import { puzzleHaltingCap, thinkUntilHalted, type HaltingOptions } from '../solve/halting';
 import { thinkPuzzle, type ThinkingPath } from '../solve/thinkingPath';
 import { checkModelFitsProblem } from './accuracy';
 
@@ -85,6 +85,8 @@ export async function evaluateHalting<P>(opts: HaltingEvalOptions<P>): Promise<H
     }
     const positions = batch.spatial.reduce((a, b) => a * b, 1);
     const isMaze = problem.id === 'mazes';
+    // Each puzzle's own cap (puzzleHaltingCap) unless the caller fixed one; a dense batch thinks to its largest.
+    const capOf = (p: P) => opts.halting?.maxIterations ?? puzzleHaltingCap(problem.id, p, positions);
     if (isMaze && (await path.usesTiles(batch.spatial))) {
       for (let i = 0; i < batch.n && !cancelled; i++) {
         const trace: Trace = new Map();
@@ -99,7 +101,7 @@ export async function evaluateHalting<P>(opts: HaltingEvalOptions<P>): Promise<H
             isMaze,
           },
           'auto',
-          { halting: opts.halting, token: opts.token, record, onRecord: (it, c1) => trace.set(it, problem.isCorrect(p, c1)) },
+          { halting: { ...opts.halting, maxIterations: capOf(p) }, token: opts.token, record, onRecord: (it, c1) => trace.set(it, problem.isCorrect(p, c1)) },
         );
         engines.add(r.engine);
         if (r.cancelled) {
@@ -118,7 +120,7 @@ export async function evaluateHalting<P>(opts: HaltingEvalOptions<P>): Promise<H
         engines.add(`tfjs-${tf.getBackend()} (batches of ${batch.n})`);
         const run = await thinkUntilHalted(model, x, {
           mask,
-          halting: opts.halting,
+          halting: { ...opts.halting, maxIterations: Math.max(...batch.puzzles.map(capOf)) },
           token: opts.token,
           settled: isMaze,
           record,

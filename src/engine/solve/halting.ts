@@ -24,6 +24,8 @@
 import { tf } from '../tf';
 import type { DTNet, ThinkStep } from '../models/dtNet';
 import { isCancelled, Yielder, type CancellationLike } from '../eval/cancellation';
+import { deadEndDepth } from '../../shared/maze/bfs';
+import type { MazeGrid } from '../../shared/maze/grid';
 
 /** Iterations the prediction must stay unchanged. 20, not 10: on mazes the net can hold a prediction for a few
  * iterations while dead ends are still being pruned in the hidden state; 20 extra iterations cost little. */
@@ -57,6 +59,24 @@ export interface HaltingOptions {
  */
 export function defaultHaltingCap(positions: number): number {
   return Math.min(MAX_CAP, Math.max(MIN_CAP, Math.ceil(positions)));
+}
+
+/**
+ * Cap for a maze: DEPTH_CAP_FACTOR × its dead-end depth (deadEndDepth, src/shared/maze/bfs.ts, in maze units) +
+ * DEPTH_CAP_SLACK, at most MAX_CAP. The bundled DT-recall net halts at 0.40–1.05× the dead-end depth on 33×33,
+ * 59×59 and 201×201 mazes, and within depth + 35 on 9×9 and 13×13 (docs/benchmarks.md, "The cap of auto"), so a net that can
+ * solve the maze halts well inside the cap; nets that never settle (no recall, feed-forward) stop after twice the
+ * work a solver needs instead of after every pixel of the image.
+ */
+export const DEPTH_CAP_FACTOR = 2;
+export const DEPTH_CAP_SLACK = 100;
+export function mazeHaltingCap(depth: number): number {
+  return Math.min(MAX_CAP, DEPTH_CAP_FACTOR * depth + DEPTH_CAP_SLACK);
+}
+
+/** The cap of `auto` for one puzzle: mazeHaltingCap for mazes, else defaultHaltingCap of its positions. */
+export function puzzleHaltingCap(problemId: string, puzzle: unknown, positions: number): number {
+  return problemId === 'mazes' ? mazeHaltingCap(deadEndDepth(puzzle as MazeGrid)) : defaultHaltingCap(positions);
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   pictureChanged,
   WATCH_EVERY_ITERATION_MAX_PIXELS,
 } from './frames';
-import { class1Tensor, type HaltingOptions } from './halting';
+import { class1Tensor, puzzleHaltingCap, type HaltingOptions } from './halting';
 import { mazeRegionMask, perturbRegion, perturbThought } from './interventions';
 import type { Thinking, ThinkingInput } from './thinking';
 import { AutoHalting, ThinkingPath, type ThinkingPathOptions } from './thinkingPath';
@@ -274,7 +274,10 @@ export class SolveSession {
     let cap: number;
     let auto: AutoHalting | undefined;
     if (opts.iterations === 'auto') {
-      auto = new AutoHalting(positions, input.problemId === 'mazes', this.options.halting, this.maskTensor, room);
+      // The cap follows the puzzle as it is now (a maze's dead-end depth changes when walls, S or G move).
+      const halting = { ...this.options.halting };
+      halting.maxIterations ??= puzzleHaltingCap(input.problemId, input.puzzle, positions);
+      auto = new AutoHalting(positions, input.problemId === 'mazes', halting, this.maskTensor, room);
       cap = auto.cap;
     } else {
       cap = opts.iterations;

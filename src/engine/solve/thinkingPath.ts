@@ -12,7 +12,9 @@
  *   - when to stop under `auto` (AutoHalting): the prediction unchanged for `patience` iterations with mean
  *     confidence ≥ `threshold` (halting.ts), or, for mazes, a class map that differs in at most 0.01 % of its pixels
  *     from the one SETTLED_PATIENCE iterations earlier, or the tile thinker at its 2-cycle (nothing left to compute);
- *     capped at defaultHaltingCap(pixels) = clamp(pixels, 1000, 50000).
+ *     capped, for a maze, at 2 × its dead-end depth + 100 (mazeHaltingCap: the longest BFS distance from the S→G
+ *     path to an open unit, which is what a solver has to erase), and otherwise at defaultHaltingCap(positions) =
+ *     clamp(positions, 1000, 50000); at most 50,000 either way.
  *
  * Deep-thinking nets with recall do not overthink (Bansal et al. 2022, §4–5), so stopping at a settled answer
  * loses nothing; the cap bounds nets that never settle.

@@ -51,3 +51,39 @@ export function solveMaze(grid: MazeGrid): Uint8Array | null {
   for (const [r, c] of path) units[r * grid.cols + c] = 1;
   return units;
 }
+
+/**
+ * Dead-end depth: the longest BFS distance, in units, from the shortest S→G path to any open unit reachable from it
+ * (from S alone when G is unreachable). A net that paints the path while erasing dead ends needs about this many
+ * iterations to settle, whatever the path's own length: a short path through a big maze leaves long dead ends to
+ * erase (solve/halting.ts derives the cap of `auto` from it).
+ */
+export function deadEndDepth(grid: MazeGrid): number {
+  const { rows, cols, walls } = grid;
+  const n = rows * cols;
+  const dist = new Int32Array(n).fill(-1);
+  const queue = new Int32Array(n);
+  let tail = 0;
+  const seeds = shortestPath(grid) ?? [grid.start];
+  for (const [r, c] of seeds) {
+    const u = r * cols + c;
+    if (u < 0 || u >= n || dist[u] !== -1) continue;
+    dist[u] = 0;
+    queue[tail++] = u;
+  }
+  let deepest = 0;
+  for (let head = 0; head < tail; head++) {
+    const u = queue[head];
+    const r = (u / cols) | 0;
+    const c = u - r * cols;
+    for (let k = 0; k < 4; k++) {
+      if ((k === 0 && r === 0) || (k === 1 && c === 0) || (k === 2 && c === cols - 1) || (k === 3 && r === rows - 1)) continue;
+      const v = u + (k === 0 ? -cols : k === 1 ? -1 : k === 2 ? 1 : cols);
+      if (dist[v] !== -1 || walls[v]) continue;
+      dist[v] = dist[u] + 1;
+      if (dist[v] > deepest) deepest = dist[v];
+      queue[tail++] = v;
+    }
+  }
+  return deepest;
+}

@@ -17,6 +17,10 @@ import type { Output } from '../../../../src/engine/cli/output';
 import { AutoHalting, ThinkingPath, DEFAULT_TILE_MIN_PIXELS } from '../../../../src/engine/solve/thinkingPath';
 import { autoRecordGrid, haltingCurve } from '../../../../src/engine/eval/haltingEval';
 import { loadOrt } from '../../../../src/engine/tiles/ortBackend';
+import { mazeHaltingCap } from '../../../../src/engine/solve/halting';
+import { deadEndDepth } from '../../../../src/shared/maze/bfs';
+import { testPuzzles } from '../../../../src/engine/eval/accuracy';
+import type { MazeGrid } from '../../../../src/shared/maze/grid';
 
 /** An Output that keeps the JSON records. */
 function capture(): Output & { records: Record<string, unknown>[] } {
@@ -31,7 +35,7 @@ function capture(): Output & { records: Record<string, unknown>[] } {
   };
 }
 
-const hasOrt = loadOrt() !== undefined;
+const hasOrt = loadOrt().ort !== undefined;
 
 test('the tile threshold: mazes of at least 64×64 px want tiles on wasm, smaller ones and 1-D nets do not', async () => {
   await initBackend('wasm');
@@ -91,6 +95,38 @@ test('AutoHalting: the cap scales with the pixels; mazes add the settled-picture
     assert.equal(small.offer(map), true);
   } finally {
     for (const a of [small, big, bits]) a.dispose();
+  }
+});
+
+test('auto caps a maze at 2 × its dead-end depth + 100: predict stops a net that never settles at its own cap, an eval batch at its largest', async () => {
+  await initBackend('wasm');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dt-cap-'));
+  try {
+    // The bundled DT net without recall overthinks on 9×9 mazes and does not settle (docs/benchmarks.md).
+    const grid = generateMaze(9, 7);
+    const file = path.join(dir, 'm.maze');
+    writeFileSync(file, serializeMaze(grid));
+    const out = capture();
+    await runPredict(out, { model: 'mazes-dt', iterations: 'auto', mazes: [file] });
+    const cap = mazeHaltingCap(deadEndDepth(grid));
+    assert.equal(cap, 2 * deadEndDepth(grid) + 100);
+    assert.equal(out.records[0].halted, false, 'the DT net does not settle');
+    assert.equal(out.records[0].iterations, cap);
+
+    const ev = capture();
+    await runEval(ev, { model: 'mazes-dt', size: 9, count: 6, seed: 9001, iterations: 'auto' });
+    const caps: number[] = [];
+    for await (const z of testPuzzles('mazes', 9, 6, 9001) as AsyncIterable<MazeGrid>) caps.push(mazeHaltingCap(deadEndDepth(z)));
+    const lines = ev.records.filter((r) => r.puzzle !== undefined);
+    assert.equal(lines.length, 6);
+    assert.ok(new Set(caps).size > 1, 'the puzzles have different caps');
+    for (const r of lines) {
+      if (r.halted === false) assert.equal(r.iterations, Math.max(...caps), `puzzle ${r.puzzle}: one dense batch thinks to its largest cap`);
+      else assert.ok(Number(r.iterations) <= Math.max(...caps));
+    }
+    assert.ok(lines.some((r) => r.halted === false), 'at least one puzzle ran to the cap');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
