@@ -24,6 +24,8 @@ export interface EvalCliOptions {
   count: number;
   seed: number;
   batchSize?: number;
+  /** auto on tiles: mazes thought side by side (HaltingEvalOptions.tileBatch) */
+  tileBatch?: number;
   /** write the curve (every iteration up to the largest asked) into the checkpoint's model.json */
   record?: boolean;
   /** mazes: ThinkingPathOptions.thinking (default 'auto', as the editor) */
@@ -107,6 +109,7 @@ async function evalHalting(
       problem,
       puzzles,
       batchSize: o.batchSize ?? DEFAULT_EVAL_BATCH_SIZE,
+      tileBatch: o.tileBatch,
       onPuzzle: (p) => {
         done++;
         if (p.correct) correct++;

@@ -114,6 +114,7 @@ program
   .option('--count <n>', 'number of test puzzles', int('--count'), 100)
   .option('--seed <n>', 'test-set seed (kept apart from training seeds)', (v) => parseNumber(v, '--seed'), 1234)
   .option('--batch-size <b>', 'batch size', int('--batch-size'))
+  .option('--tile-batch <k>', 'auto on tiles: mazes thought side by side, sharing each kernel launch (default 1)', int('--tile-batch'))
   .option('--record', "store the curve in the checkpoint's model.json (metrics.accuracyPerIteration)", false)
   .addOption(new Option('--thinking <how>', 'mazes: auto (tiles or the bfloat16 warm start for big images, as the editor), dense, or tiles').choices(['auto', 'dense', 'tiles']).default('auto'))
   .action(action(true, (out, opts) => runEval(out, { ...(opts as Record<string, unknown>), iterations: parseIterations((opts as { iterations: string }).iterations) } as never)));

@@ -46,7 +46,15 @@ export interface HaltingEvalOptions<P> {
   record?: readonly number[];
   /** one line per engine decision */
   log?: (line: string) => void;
+  /** mazes thought side by side on tiles, sharing each kernel launch (default DEFAULT_TILE_BATCH) */
+  tileBatch?: number;
 }
+
+/**
+ * Mazes thought together on tiles. 1 until docs/benchmarks.md ("Several mazes at once") measures sharing launches
+ * to be faster.
+ */
+export const DEFAULT_TILE_BATCH = 1;
 
 export interface HaltingEvalResult {
   outcomes: PuzzleOutcome[];
@@ -88,11 +96,15 @@ export async function evaluateHalting<P>(opts: HaltingEvalOptions<P>): Promise<H
     // Each puzzle's own cap (puzzleHaltingCap) unless the caller fixed one; a dense batch thinks to its largest.
     const capOf = (p: P) => opts.halting?.maxIterations ?? puzzleHaltingCap(problem.id, p, positions);
     if (isMaze && (await path.usesTiles(batch.spatial))) {
-      for (let i = 0; i < batch.n && !cancelled; i++) {
+      // tileBatch puzzles think side by side, sharing kernel launches (CoalescingKernels); each halts on its own.
+      const k = Math.min(batch.n, Math.max(1, opts.tileBatch ?? DEFAULT_TILE_BATCH));
+      const shared = k > 1 ? path.coalesced() : path;
+      let next = 0;
+      const one = async (i: number) => {
         const trace: Trace = new Map();
         const p = batch.puzzles[i];
         const r = await thinkPuzzle(
-          path,
+          shared,
           {
             data: batch.input.subarray(i * positions * batch.channels, (i + 1) * positions * batch.channels),
             spatial: batch.spatial,
@@ -103,12 +115,20 @@ export async function evaluateHalting<P>(opts: HaltingEvalOptions<P>): Promise<H
           'auto',
           { halting: { ...opts.halting, maxIterations: capOf(p) }, token: opts.token, record, onRecord: (it, c1) => trace.set(it, problem.isCorrect(p, c1)) },
         );
-        engines.add(r.engine);
+        engines.add(k > 1 ? `${r.engine}, ${k} mazes sharing each launch` : r.engine);
         if (r.cancelled) {
           cancelled = true;
-          break;
+          return;
         }
         emit({ index: offset + i, iterations: r.iterations, halted: r.haltedAt !== undefined, correct: problem.isCorrect(p, r.class1), ms: r.ms }, trace);
+      };
+      const lane = async () => {
+        while (!cancelled && next < batch.n) await one(next++);
+      };
+      try {
+        await Promise.all(Array.from({ length: k }, lane));
+      } finally {
+        if (shared !== path) shared.dispose();
       }
     } else {
       const t0 = performance.now();

@@ -25,6 +25,7 @@ import type { DTNet } from '../models/dtNet';
 import { resolvePrecision, torchOnCuda, type PrecisionChoice, type ThinkingPrecision } from './precision';
 import { pickKernels, type ThinkEngine } from '../tiles/pickKernels';
 import type { TileKernels } from '../tiles/tileKernels';
+import { CoalescingKernels } from '../tiles/coalescingKernels';
 import { WarmStartThinking, type WarmStartOptions } from './warmStartThinking';
 import { TensorThinking, TileThinking, type Thinking, type ThinkingInput, type TileThinkingOptions } from './thinking';
 import {
@@ -161,6 +162,17 @@ export class ThinkingPath {
       return new WarmStartThinking(this.model, input, iteration, tiles, this.options.warmStart, thought);
     }
     return tiles(thought, iteration);
+  }
+
+  /**
+   * A path for thinking about several puzzles at once: the same choices, with this path's tile kernels shared
+   * through CoalescingKernels, so concurrent puzzles share each kernel launch. Dispose it before this path, which
+   * keeps owning the kernels.
+   */
+  coalesced(): ThinkingPath {
+    const p = new ThinkingPath(this.model, this.options);
+    p.kernels = this.tileKernels().then((k) => (k ? new CoalescingKernels(k) : undefined));
+    return p;
   }
 
   private onCuda(): boolean {

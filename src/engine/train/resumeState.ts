@@ -33,6 +33,9 @@ export interface TrainState {
   epochCorrect: number;
   epochSamples: number;
   epochSeconds: number;
+  /** sum and largest of the steps' global gradient norms (before clipping); absent in states written before them */
+  epochGradNorm?: number;
+  epochGradNormMax?: number;
   bestMetric: number;
   bestEpoch: number;
   history: EpochRecord[];

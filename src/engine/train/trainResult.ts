@@ -49,6 +49,12 @@ export interface EpochRecord {
   seconds: number;
   /** wall seconds of this epoch's validation */
   validationSeconds?: number;
+  /**
+   * mean and largest global gradient norm of the epoch's steps, before clipping: a norm that grows epoch after
+   * epoch, or spikes far above its mean, comes before the divergences the recipes guard against (docs/seeds.md)
+   */
+  gradNorm?: number;
+  gradNormMax?: number;
 }
 
 export interface TrainResult {

@@ -234,7 +234,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       ? { ...saved.state, config: c }
       : {
           version: STATE_VERSION, config: c, epoch: 0, stepInEpoch: 0, globalStep: 0,
-          epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0, bestMetric: -1, bestEpoch: 0, history: [],
+          epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0, epochGradNorm: 0, epochGradNormMax: 0, bestMetric: -1, bestEpoch: 0, history: [],
         };
     // After a restart the best checkpoint on disk may be better than what the state remembers (a crash between the
     // two writes, or no state at all): it stays unless a new epoch beats it.
@@ -344,6 +344,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           throw new Error(`loss is ${r.loss} at epoch ${st.epoch + 1}, step ${st.globalStep + 1}; lower the learning rate or enable clipping`);
         }
         st.epochLoss += r.loss;
+        // A state saved mid-epoch before these sums existed leaves them out for that epoch rather than under-count.
+        if (st.epochGradNorm !== undefined) {
+          st.epochGradNorm += r.gradNorm;
+          st.epochGradNormMax = Math.max(st.epochGradNormMax ?? 0, r.gradNorm);
+        }
         st.epochCorrect += batchCorrect(problem, puzzles, r.class1).filter(Boolean).length;
         st.epochSamples += puzzles.length;
         const stepSeconds = (performance.now() - ts) / 1000;
@@ -387,12 +392,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         lr,
         seconds: st.epochSeconds,
         validationSeconds: (performance.now() - tVal) / 1000,
+        ...(st.epochGradNorm !== undefined ? { gradNorm: mean(st.epochGradNorm, stepsPerEpoch), gradNormMax: st.epochGradNormMax } : {}),
       };
       st.history.push(record);
       log(
         `epoch ${record.epoch}/${c.epochs}: loss ${record.loss.toFixed(4)}, train ${(100 * record.accuracy).toFixed(1)}%, ` +
           `val ${(100 * valAccuracy).toFixed(1)}%` +
           (extrapolationAccuracy !== undefined ? `, at size ${c.valSize} ${(100 * extrapolationAccuracy).toFixed(1)}%` : '') +
+          (record.gradNorm !== undefined ? `, gradient norm mean ${record.gradNorm.toPrecision(3)} max ${record.gradNormMax!.toPrecision(3)}` : '') +
           `, ${mean(st.epochSamples, st.epochSeconds).toFixed(0)} samples/s`,
       );
       const metric = extrapolationAccuracy ?? valAccuracy;
@@ -403,7 +410,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         if (bestDir) await saveCheckpoint(bestDir, model, meta({ epoch: record.epoch, valAccuracy, extrapolationAccuracy, valSize: c.valSize, valIters: c.valIters }));
       }
       // Epoch done: the saved state starts the next epoch.
-      Object.assign(st, { epoch: st.epoch + 1, stepInEpoch: 0, epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0 });
+      Object.assign(st, { epoch: st.epoch + 1, stepInEpoch: 0, epochLoss: 0, epochCorrect: 0, epochSamples: 0, epochSeconds: 0, epochGradNorm: 0, epochGradNormMax: 0 });
       await saveLast();
       if (reached()) log(`selection accuracy ${(100 * st.bestMetric).toFixed(1)}% reached the stop at ${(100 * c.stopAt!).toFixed(1)}%: stopping after epoch ${record.epoch}`);
       hooks.onProgress?.({

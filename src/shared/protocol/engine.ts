@@ -123,8 +123,8 @@ export interface EvaluateParams {
   /**
    * Iterations at which accuracy is recorded (1-based; the curve is computed in one streamed pass), or 'auto':
    * every puzzle thinks until the engine's halting rule fires (the rule of `predict --iterations auto` and the
-   * editor), at most `maxIterations` (default: the pixels of a maze, the bits of a string, clamped to
-   * [1000, 50000]); the curve then shows, at each recorded iteration, the accuracy a budget of that many iterations
+   * editor), at most `maxIterations` (default: 2 × a maze's dead-end depth + 100, the bits of a string
+   * clamped to [1000, 50000]; src/engine/solve/halting.ts); the curve then shows, at each recorded iteration, the accuracy a budget of that many iterations
    * gives (a halted puzzle keeps its answer), up to the last iteration any puzzle needed.
    */
   iterations: number[] | 'auto';

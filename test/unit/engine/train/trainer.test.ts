@@ -39,6 +39,10 @@ test('resume after cancellation continues exactly like an uninterrupted run', as
     assert.equal(full.cancelled, false);
     assert.equal(full.steps, 8);
     assert.equal(full.epochsCompleted, 2);
+    for (const h of full.history) {
+      assert.ok(Number.isFinite(h.gradNorm) && h.gradNorm! > 0, `epoch ${h.epoch}: gradient norm ${h.gradNorm}`);
+      assert.ok(h.gradNormMax! >= h.gradNorm!, `epoch ${h.epoch}: the largest step norm is at least the mean`);
+    }
     const reference = await lastWeights(path.join(root, 'full'));
 
     // Cancel mid-epoch (after step 3 of 4), and separately just before a validation (after step 4).
