@@ -5,7 +5,9 @@
  *
  * Which path: the same choice as the editor (ThinkingPath). A batch of mazes big enough for tiles on this machine
  * thinks puzzle by puzzle on the tile thinker (or the bfloat16 warm start); everything else thinks densely, a whole
- * batch at a time, with the same rule per puzzle (thinkUntilHalted with the settled-picture rule for mazes).
+ * batch at a time, with the same rule per puzzle (thinkUntilHalted with the settled-picture rule for mazes). Dense
+ * maze batches run on onnxruntime-node's kernels where ThinkingPath.denseKernels offers them (the pure npm install:
+ * tfjs-wasm has one thread under Node), else on tfjs.
  *
  * Results stream: `onPuzzle` fires for each puzzle as soon as it halts (iterations, correct, ms).
  *
@@ -19,6 +21,7 @@ import { encodeBatches, type Problem } from '../../shared/problems/problem';
 import { isCancelled, type CancellationLike } from './cancellation';
 import { puzzleHaltingCap, thinkUntilHalted, type HaltingOptions } from '../solve/halting';
 import { thinkPuzzle, type ThinkingPath } from '../solve/thinkingPath';
+import { kernelThink } from '../solve/kernelThink';
 import { checkModelFitsProblem } from './accuracy';
 
 export interface PuzzleOutcome {
@@ -132,17 +135,19 @@ export async function evaluateHalting<P>(opts: HaltingEvalOptions<P>): Promise<H
       }
     } else {
       const t0 = performance.now();
+      const kernels = isMaze ? await path.denseKernels(batch.spatial) : undefined;
       const x = tf.tensor(batch.input, [batch.n, ...batch.spatial, batch.channels]);
       const mask = batch.mask ? tf.tensor(Float32Array.from(batch.mask), [batch.n, ...batch.spatial]) : undefined;
       const batchTraces: Trace[] = Array.from({ length: batch.n }, () => new Map());
       const done = new Set<number>();
       try {
-        engines.add(`tfjs-${tf.getBackend()} (batches of ${batch.n})`);
+        engines.add(`${kernels ? kernels.name : `tfjs-${tf.getBackend()}`} (batches of ${batch.n})`);
         const run = await thinkUntilHalted(model, x, {
           mask,
           halting: { ...opts.halting, maxIterations: Math.max(...batch.puzzles.map(capOf)) },
           token: opts.token,
           settled: isMaze,
+          steps: kernels ? (cap) => kernelThink(kernels, batch.input, batch.n, batch.spatial[0], batch.spatial[1], cap) : undefined,
           record,
           onRecord: (it, all) => {
             for (let i = 0; i < batch.n; i++) {

@@ -345,6 +345,9 @@ export interface HaltingRun {
   cancelled: boolean;
 }
 
+/** What thinkUntilHalted reads of an iteration: its number and logits [N,...,2] (valid until the next one). */
+export type HaltingStep = Pick<ThinkStep, 'iteration' | 'logits'>;
+
 export interface ThinkUntilHaltedOptions {
   halting?: Partial<HaltingOptions>;
   /** [N,...] 1 = position counts (mazes: non-wall pixels); not owned */
@@ -353,7 +356,12 @@ export interface ThinkUntilHaltedOptions {
   startIteration?: number;
   token?: CancellationLike;
   /** called with every step (tensors valid only during the call) */
-  onIteration?: (step: ThinkStep) => void;
+  onIteration?: (step: HaltingStep) => void;
+  /**
+   * The iterations to read instead of model.think(x, cap, …), e.g. kernelThink (onnxruntime-node convolutions):
+   * given the cap, they run from `startIteration` + 1 to at most `startIteration` + cap.
+   */
+  steps?: (cap: number) => Iterable<HaltingStep> | AsyncIterable<HaltingStep>;
   /**
    * Mazes: also halt a puzzle once its class map has settled (SettledRule, checked every SETTLED_PATIENCE
    * iterations), as a single puzzle halts in the solve session and the tile path (thinkingPath.ts).
@@ -383,7 +391,7 @@ export async function thinkUntilHalted(model: DTNet, x: tf.Tensor, options: Thin
   let cancelled = false;
   try {
     const cap = Math.min(opts.maxIterations, model.depth - start);
-    for (const step of model.think(x, cap, options.initialThought, start)) {
+    for await (const step of options.steps ? options.steps(cap) : model.think(x, cap, options.initialThought, start)) {
       last = step.iteration;
       options.onIteration?.(step);
       const rel = step.iteration - start;

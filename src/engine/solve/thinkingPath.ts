@@ -8,7 +8,8 @@
  *     (onnxruntime-node, or tfjs on a native backend); on libtorch with bfloat16 convolutions, a dense bfloat16 warm
  *     start that hands over to float32 tiles once the front thins (WarmStartThinking); on a CUDA device, always
  *     dense (tiles dispatch too many small kernels for a GPU), with the same bfloat16 start handing over to dense
- *     float32;
+ *     float32; an evaluation's dense batches of small mazes run on onnxruntime-node's kernels instead of tfjs-wasm
+ *     where the pure npm install has them (denseKernels, kernelThink.ts);
  *   - when to stop under `auto` (AutoHalting): the prediction unchanged for `patience` iterations with mean
  *     confidence ≥ `threshold` (halting.ts), or, for mazes, a class map that differs in at most 0.01 % of its pixels
  *     from the one SETTLED_PATIENCE iterations earlier, or the tile thinker at its 2-cycle (nothing left to compute);
@@ -162,6 +163,18 @@ export class ThinkingPath {
       return new WarmStartThinking(this.model, input, iteration, tiles, this.options.warmStart, thought);
     }
     return tiles(thought, iteration);
+  }
+
+  /**
+   * Kernels for dense batches of small 2-D images (kernelThink.ts) where tfjs is the slower engine: in 'auto', the
+   * onnxruntime-node tile kernels on a backend whose tfjs convolutions are not native (tfjs-wasm runs on one thread
+   * under Node); undefined otherwise, and the batch thinks on tfjs.
+   */
+  async denseKernels(spatial: readonly number[]): Promise<TileKernels | undefined> {
+    const mode = this.options.thinking ?? 'auto';
+    if (mode !== 'auto' || isNativeBackend() || this.onCuda() || spatial.length !== 2 || this.model.arch.dims !== 2 || this.model.depth !== Infinity) return undefined;
+    const k = await this.tileKernels();
+    return k?.name.startsWith('onnxruntime') ? k : undefined;
   }
 
   /**
