@@ -60,7 +60,8 @@ export async function runEvaluate(
         path,
         problem,
         puzzles: puzzles(),
-        halting: { maxIterations: cap },
+        // Each puzzle keeps its own cap (evaluateHalting) unless the request fixed one.
+        halting: p.maxIterations !== undefined ? { maxIterations: p.maxIterations } : undefined,
         token,
         record: autoRecordGrid(cap),
         onPuzzle: (o) => {

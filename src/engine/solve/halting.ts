@@ -53,9 +53,9 @@ export interface HaltingOptions {
 }
 
 /**
- * Default cap from the number of positions per puzzle (pixels for mazes, bits for prefix sums): a path can be as
- * long as the image has pixels and the net extends it about a pixel per iteration, so the cap grows with the size,
- * clamped to [1000, 50000] (the paper solves 801×801 mazes in ≈25k iterations).
+ * Cap from the number of positions per puzzle (bits for prefix sums; mazes use mazeHaltingCap): an answer can need
+ * an iteration per position, so the cap grows with the size, clamped to [1000, 50000] (the paper solves 801×801
+ * mazes in ≈25k iterations). AutoHalting falls back to it when no cap is given.
  */
 export function defaultHaltingCap(positions: number): number {
   return Math.min(MAX_CAP, Math.max(MIN_CAP, Math.ceil(positions)));
