@@ -7,8 +7,9 @@
  * - each epoch: validation exact-match accuracy at maxIters, and optionally on bigger puzzles (`valSize`, at
  *   `valIters`) — the reference runs show later epochs can destroy extrapolation while keeping 100 % at the
  *   training size, so the best checkpoint is chosen by validation, on the bigger puzzles when given;
- * - checkpoints: `outDir` itself is the best checkpoint, rewritten whenever the selection metric improves (strictly,
- *   as the paper: the first best epoch), so `outDir` is the model to use and model lists find it. The resume state
+ * - checkpoints: `outDir` itself is the best checkpoint, rewritten whenever an epoch beats it (selection.ts: a higher
+ *   selection metric, ties broken by accuracy at the training size, then loss), so `outDir` is the model to use and
+ *   model lists find it. The resume state
  *   (resumeState.ts) goes every epoch and on cancellation to the hidden sibling `.<name>.last`.
  *
  * Reproducibility: every random choice derives from `seed` by position (data, weight init, the epoch's shuffle,
@@ -33,6 +34,7 @@ import { learningRate } from './schedule';
 import { GradientWorkers, defaultGradientThreads } from './parallel';
 import { architectureOf, resolveTrainConfig, scheduleOf, type ResolvedTrainConfig, type TrainConfig } from './trainConfig';
 import type { EpochRecord, TrainHooks, TrainResult } from './trainResult';
+import { keptKey, selectionBeats, selectionKey } from './selection';
 import { readTrainState, recordedBest, resumeDirFor, STATE_FILE, STATE_VERSION, trainStateFiles, type TrainState } from './resumeState';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -402,9 +404,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
           (record.gradNorm !== undefined ? `, gradient norm mean ${record.gradNorm.toPrecision(3)} max ${record.gradNormMax!.toPrecision(3)}` : '') +
           `, ${mean(st.epochSamples, st.epochSeconds).toFixed(0)} samples/s`,
       );
-      const metric = extrapolationAccuracy ?? valAccuracy;
-      if (metric > st.bestMetric) {
-        st.bestMetric = metric;
+      const key = selectionKey(record);
+      if (selectionBeats(key, keptKey(st.history.slice(0, -1), st.bestEpoch, st.bestMetric))) {
+        st.bestMetric = key.metric;
         st.bestEpoch = record.epoch;
         bestWeights = await model.exportWeights();
         if (bestDir) await saveCheckpoint(bestDir, model, meta({ epoch: record.epoch, valAccuracy, extrapolationAccuracy, valSize: c.valSize, valIters: c.valIters }));
