@@ -16,14 +16,16 @@
 import * as fs from 'node:fs';
 import { PROBLEM_IDS, type ProblemId } from '../../shared/problems/problem';
 import { MODEL_KINDS } from '../../shared/architecture';
-import { BUILTIN_RECIPES, stageFields, type Recipe, type RecipeStage } from '../../shared/recipes';
+import { BUILTIN_RECIPES, stageFields, stageRestarts, type Recipe, type RecipeStage } from '../../shared/recipes';
 import { PROGRESSIVE_SAMPLINGS } from './progressiveLoss';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainConfig';
 
 
 /** Stage i's training config: the fields of stages 0…i, later ones winning (without name/initFromPrevious). */
 export function stageConfig(recipe: Recipe, i: number): TrainConfig {
-  return { problem: recipe.problem, ...stageFields(recipe, i) } as TrainConfig;
+  // The restart rule is the recipe runner's (runRecipe.ts), not a training field.
+  const { restartBelow: _below, restarts: _times, ...fields } = stageFields(recipe, i);
+  return { problem: recipe.problem, ...fields } as TrainConfig;
 }
 
 type FieldKind = 'int' | 'number' | 'number|null' | 'int|null' | 'bool' | 'string' | 'int[]' | readonly string[];
@@ -32,7 +34,7 @@ const STAGE_FIELDS: Record<keyof RecipeStage, FieldKind> = {
   optimizer: ['adam', 'sgd'], lr: 'number', weightDecay: 'number', clip: 'number|null', lrThrottle: 'bool', warmupPeriod: 'number',
   warmupUnit: ['epoch', 'step'], milestones: 'int[]', gamma: 'number', epochs: 'int', batchSize: 'int', trainSize: 'int', size: 'int',
   valSize: 'int|null', valIters: 'int', mazeLoops: 'number', evalBatchSize: 'int', sampling: PROGRESSIVE_SAMPLINGS, stopAt: 'number|null', minRating: 'number',
-  maxRating: 'number',
+  maxRating: 'number', restartBelow: 'number|null', restarts: 'int',
 };
 const RECIPE_FIELDS = ['name', 'problem', 'description', 'stages'];
 
@@ -87,6 +89,9 @@ export function validateRecipe(raw: unknown, where: string): Recipe {
   };
   // Range checks (lr > 0, alpha in [0, 1], …) are the trainer's: resolve every stage as it will run.
   recipe.stages.forEach((_, i) => {
+    const { below, times } = stageRestarts(recipe, i);
+    if (below !== null && !(below > 0 && below <= 1)) fail(`stages[${i}]: restartBelow must be in (0, 1] or null, got ${below}`);
+    if (!(times >= 0)) fail(`stages[${i}]: restarts must be ≥ 0, got ${times}`);
     try {
       resolveTrainConfig({ ...stageConfig(recipe, i), ...(recipe.problem === 'chess' ? { csv: 'recipe-check.csv' } : {}) });
     } catch (e) {
@@ -142,4 +147,15 @@ export interface StageRecord {
   seconds: number;
   history: { epoch: number; valAccuracy: number; extrapolationAccuracy?: number; loss: number; seconds: number }[];
   cancelled: boolean;
+  /** earlier runs of this stage that ended below its restartBelow (their seconds are in `seconds` too) */
+  restarts?: AbandonedAttempt[];
+}
+
+/** A run of a stage that ended below the stage's restartBelow and was started again. */
+export interface AbandonedAttempt {
+  seed: number;
+  /** the best selection accuracy it reached */
+  accuracy: number | null;
+  epochs: number;
+  seconds: number;
 }

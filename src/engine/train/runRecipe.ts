@@ -12,8 +12,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/store';
-import { stageConfig, type StageRecord } from './recipe';
-import { stageName, type Recipe } from '../../shared/recipes';
+import { stageConfig, type AbandonedAttempt, type StageRecord } from './recipe';
+import { stageName, stageRestarts, type Recipe } from '../../shared/recipes';
+import { deriveSeed } from '../../shared/rng';
 import { train } from './trainer';
 import type { TrainConfig } from './trainConfig';
 import type { TrainHooks, TrainProgressEvent, TrainResult } from './trainResult';
@@ -57,6 +58,17 @@ interface RecipeState {
   overrides: Partial<TrainConfig>;
   initFrom: string | null;
   stages: StageRecord[];
+  /** the stage in progress (index stages.length): its attempt and the runs of it that were abandoned */
+  attempt?: number;
+  abandoned?: AbandonedAttempt[];
+}
+
+/**
+ * The seed of a stage's attempt: the run's own seed first, then seeds derived from it and the attempt number, so a
+ * restarted run is as reproducible as any other.
+ */
+export function attemptSeed(seed: number, attempt: number): number {
+  return attempt === 0 ? seed : deriveSeed(seed, 1000 + attempt);
 }
 
 /** Where the earlier stages of a run writing to `outDir` live. */
@@ -112,13 +124,34 @@ export async function runRecipe(recipe: Recipe, opts: RecipeRunOptions, hooks: O
     const dir = stageDir(outDir, recipe, i);
     const previous = i > 0 ? state.stages[i - 1] : undefined;
     const initFrom = i === 0 ? opts.initFrom : recipe.stages[i].initFromPrevious === false ? undefined : previous?.dir;
-    const config: TrainConfig = { ...stageConfig(recipe, i), ...overrides, seed: opts.seed, outDir: dir, resume: opts.resume, ...(initFrom ? { initFrom } : {}) };
-    if (n > 1) log(`stage ${i + 1}/${n} (${name})` + (initFrom ? `, from ${initFrom}` : ''));
-    const r = await train(config, {
-      token: hooks.token,
-      log: hooks.log,
-      onProgress: (e) => hooks.onProgress?.({ ...e, stage: i + 1, stages: n, stageName: name }),
-    });
+    const rule = stageRestarts(recipe, i);
+    let r: TrainResult;
+    let attempt = state.attempt ?? 0;
+    const abandoned: AbandonedAttempt[] = state.abandoned ?? [];
+    for (;;) {
+      const seed = attemptSeed(opts.seed, attempt);
+      const config: TrainConfig = { ...stageConfig(recipe, i), ...overrides, seed, outDir: dir, resume: opts.resume, ...(initFrom ? { initFrom } : {}) };
+      if (attempt > 0) log(`stage ${i + 1} (${name}), attempt ${attempt + 1} of ${rule.times + 1}: seed ${seed}`);
+      r = await train(config, {
+        token: hooks.token,
+        log: hooks.log,
+        onProgress: (e) => hooks.onProgress?.({ ...e, stage: i + 1, stages: n, stageName: name }),
+      });
+      const reached = r.bestEpoch > 0 ? r.bestMetric : null;
+      if (r.cancelled || rule.below === null || (reached !== null && reached >= rule.below) || attempt >= rule.times) break;
+      // Ended below the rule: start the stage again from scratch (its directories go; the next attempt is recorded
+      // first, so a run stopped in between resumes that attempt).
+      abandoned.push({ seed, accuracy: reached, epochs: r.epochsCompleted, seconds: stageSeconds(r) });
+      log(
+        `stage ${i + 1} (${name}) ended at ${reached === null ? 'no epoch' : `${(100 * reached).toFixed(1)}%`}, below its restart ` +
+          `threshold ${(100 * rule.below).toFixed(1)}%: starting it again with fresh ${initFrom ? 'data' : 'weights and data'}`,
+      );
+      for (const d of [dir, resumeDirFor(dir)]) fs.rmSync(d, { recursive: true, force: true });
+      attempt++;
+      state = { ...state, attempt, abandoned };
+      fs.mkdirSync(stagesDir, { recursive: true });
+      await writeFileAtomic(stateFile, JSON.stringify(state, null, 1));
+    }
     last = r;
     threads = r.threads;
     const c = r.config;
@@ -135,13 +168,13 @@ export async function runRecipe(recipe: Recipe, opts: RecipeRunOptions, hooks: O
         iterations: c.valSize !== null ? (c.valIters ?? c.maxIters) : c.maxIters,
         accuracy: r.bestEpoch > 0 ? r.bestMetric : null,
       },
-      // Training and validation time summed over the epochs, so a stage resumed after a stop still counts them all.
-      seconds: Math.round(r.history.reduce((a, h) => a + h.seconds + (h.validationSeconds ?? 0), 0)),
+      seconds: stageSeconds(r) + abandoned.reduce((a, x) => a + x.seconds, 0),
       history: r.history.map((h) => ({
         epoch: h.epoch, loss: h.loss, valAccuracy: h.valAccuracy, seconds: Math.round(h.seconds + (h.validationSeconds ?? 0)),
         ...(h.extrapolationAccuracy !== undefined ? { extrapolationAccuracy: h.extrapolationAccuracy } : {}),
       })),
       cancelled: r.cancelled,
+      ...(abandoned.length ? { restarts: abandoned } : {}),
     };
     if (r.cancelled) {
       // The checkpoint that exists: this stage's best so far, else the previous stage's.
@@ -149,7 +182,7 @@ export async function runRecipe(recipe: Recipe, opts: RecipeRunOptions, hooks: O
       return { cancelled: true, stages: [...state.stages, record], checkpointDir, complete: false, seconds: (performance.now() - t0) / 1000, threads, last };
     }
     if (r.bestEpoch === 0) throw new Error(`stage ${i + 1} (${name}) finished no epoch; nothing to continue from`);
-    state.stages.push(record);
+    state = { ...state, stages: [...state.stages, record], attempt: 0, abandoned: [] };
     fs.mkdirSync(stagesDir, { recursive: true });
     await writeFileAtomic(stateFile, JSON.stringify(state, null, 1));
   }
@@ -171,4 +204,9 @@ export function recipeSideDirs(outDir: string, recipe: Recipe): string[] {
   const dirs = [stagesDirFor(outDir), resumeDirFor(outDir)];
   for (let i = 0; i < recipe.stages.length - 1; i++) dirs.push(resumeDirFor(stageDir(outDir, recipe, i)));
   return dirs;
+}
+
+/** Training and validation time summed over the epochs, so a stage resumed after a stop still counts them all. */
+function stageSeconds(r: TrainResult): number {
+  return Math.round(r.history.reduce((a, h) => a + h.seconds + (h.validationSeconds ?? 0), 0));
 }

@@ -8,7 +8,7 @@ import { initBackend } from '../../../../src/engine/tf';
 import { loadCheckpoint, readCheckpointMeta } from '../../../../src/engine/checkpoint/store';
 import { defaultRecipe, loadRecipe, stageConfig, validateRecipe } from '../../../../src/engine/train/recipe';
 import { BUILTIN_RECIPES, type Recipe } from '../../../../src/shared/recipes';
-import { runRecipe, stagesDirFor } from '../../../../src/engine/train/runRecipe';
+import { attemptSeed, runRecipe, stagesDirFor } from '../../../../src/engine/train/runRecipe';
 import { parseSeeds, runSweep, SWEEP_FILE, type SweepSummary } from '../../../../src/engine/train/sweep';
 import { train } from '../../../../src/engine/train/trainer';
 import { resolveTrainConfig } from '../../../../src/engine/train/trainConfig';
@@ -31,10 +31,15 @@ const tiny: Recipe = {
 test('built-in recipes: every one validates, and each problem\'s default is its bundled model\'s recipe', () => {
   for (const [name, r] of Object.entries(BUILTIN_RECIPES)) assert.equal(validateRecipe(structuredClone(r), name).name, name);
   // Against the commands recorded in the bundled models' model.json.
-  const ps = resolveTrainConfig(stageConfig(defaultRecipe('prefix-sums'), 0));
+  const psRecipe = defaultRecipe('prefix-sums');
+  assert.equal(psRecipe.stages.length, 2);
+  const [p1, ps] = [0, 1].map((i) => resolveTrainConfig(stageConfig(psRecipe, i)));
+  assert.deepEqual([p1.model, p1.width, p1.maxIters, p1.size, p1.valSize, p1.epochs, p1.clip], ['dt-recall', 64, 20, 16, 32, 8, null]);
   assert.deepEqual([ps.model, ps.width, ps.maxIters, ps.alpha, ps.size, ps.valSize, ps.valIters, ps.trainSize, ps.batchSize], ['dt-recall', 64, 30, 1, 32, 64, 60, 10000, 100]);
-  // Every measured seed learns only with the uniform total n + k; a single run keeps the paper's draw by default.
-  assert.deepEqual([ps.sampling, ps.epochs, ps.stopAt], ['uniform-total', 15, 1]);
+  // Every measured seed learns only with the uniform total n + k and without the paper's clip (docs/seeds.md); a
+  // single run keeps the paper's draw and clip by default.
+  assert.deepEqual([ps.sampling, ps.epochs, ps.stopAt, ps.clip], ['uniform-total', 12, 1, null]);
+  assert.equal(resolveTrainConfig({ problem: 'prefix-sums' }).clip, 1);
   assert.equal(resolveTrainConfig({ problem: 'prefix-sums' }).sampling, 'independent');
   for (const name of ['prefix-sums-dt', 'prefix-sums-ff']) assert.equal(resolveTrainConfig(stageConfig(BUILTIN_RECIPES[name], 0)).sampling, 'independent', name);
   const mz = defaultRecipe('mazes');
@@ -179,4 +184,55 @@ test('stopAt: a stage stops after the first epoch whose selection accuracy reach
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('restartBelow: a stage that ends below it runs again from derived seeds, at most `restarts` times; model.json records the abandoned runs; a resume continues the attempt it was in', async () => {
+  await initBackend('wasm');
+  const root = tmpDir();
+  // One epoch of 4 steps cannot solve 6-bit prefix sums exactly: every attempt ends far below 100 %.
+  const hopeless: Recipe = { name: 'hopeless', problem: 'prefix-sums', stages: [{ ...tiny.stages[0], epochs: 1, restartBelow: 1, restarts: 2 }] };
+  try {
+    const logs: string[] = [];
+    const out = path.join(root, 'full');
+    const full = await runRecipe(hopeless, { seed: 5, outDir: out, overrides: { threads: 1 } }, { log: (m) => logs.push(m) });
+    assert.equal(full.complete, true);
+    const [stage] = full.stages;
+    assert.ok(stage.selection.accuracy! < 1);
+    assert.deepEqual(stage.restarts!.map((a) => a.seed), [5, attemptSeed(5, 1)]);
+    assert.equal(stage.config.seed, attemptSeed(5, 2), 'the kept run is the third attempt');
+    assert.notEqual(attemptSeed(5, 1), attemptSeed(5, 2));
+    assert.equal(logs.filter((l) => /below its restart threshold 100\.0%: starting it again/.test(l)).length, 2);
+    const meta = await readCheckpointMeta(out);
+    assert.equal(meta.training.seed, attemptSeed(5, 2));
+    assert.equal((meta.training.recipe as { stages: { restarts: unknown[] }[] }).stages[0].restarts.length, 2);
+
+    // Stopped during the second attempt, then resumed: the first attempt is not run again, and the result is the
+    // uninterrupted run's.
+    const dir = path.join(root, 'cut');
+    const cancel = new AbortController();
+    const cut = await runRecipe(hopeless, { seed: 5, outDir: dir, overrides: { threads: 1 } }, {
+      token: cancel.signal,
+      onProgress: (e) => {
+        if (e.kind === 'step' && e.step === 2 && fs.existsSync(path.join(stagesDirFor(dir), 'recipe-state.json'))) cancel.abort();
+      },
+    });
+    assert.equal(cut.cancelled, true);
+    assert.deepEqual(cut.stages[0].restarts!.map((a) => a.seed), [5]);
+    const resumed = await runRecipe(hopeless, { seed: 5, outDir: dir, overrides: { threads: 1 }, resume: true });
+    assert.equal(resumed.complete, true);
+    assert.deepEqual(resumed.stages[0].restarts!.map((a) => a.seed), [5, attemptSeed(5, 1)]);
+    assert.equal(resumed.stages[0].config.seed, attemptSeed(5, 2));
+    assert.deepEqual(resumed.stages[0].history.map((h) => h.loss), stage.history.map((h) => h.loss));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('restartBelow is checked like every field', () => {
+  const bad = (stage: Record<string, unknown>) => ({ problem: 'prefix-sums', stages: [{ size: 8, ...stage }] });
+  assert.throws(() => validateRecipe(bad({ restartBelow: 2 }), 'r.json'), /r\.json: stages\[0\]: restartBelow must be in \(0, 1\] or null, got 2/);
+  assert.throws(() => validateRecipe(bad({ restarts: -1 }), 'r.json'), /restarts must be ≥ 0, got -1/);
+  assert.throws(() => validateRecipe(bad({ restartBelow: 'x' }), 'r.json'), /stages\[0\]\.restartBelow: must be a number or null/);
+  // The rule is the runner's: it does not reach the training config.
+  assert.equal('restartBelow' in stageConfig(validateRecipe(bad({ restartBelow: 0.5 }), 'r.json'), 0), false);
 });
