@@ -29,8 +29,9 @@ const ESTIMATE_NOTE = 'measured on 2 CPU cores with libtorch';
 export function modeChoices(problem: ProblemId): ModeChoice[] {
   const recipe = defaultRecipeOf(problem);
   const one = estimateRecipeSeconds(recipe);
-  // With a stop rule the epochs are a cap: the estimate is the most it takes.
-  const capped = recipe.stages.some((s) => s.stopAt !== undefined && s.stopAt !== null);
+  // With a stop rule the epochs are a cap, and with a restart rule every attempt is counted: the estimate is the
+  // most it takes.
+  const capped = recipe.stages.some((s) => (s.stopAt !== undefined && s.stopAt !== null) || (s.restartBelow !== undefined && s.restartBelow !== null));
   const est = (s: number | undefined) => (s === undefined ? 'duration unknown' : `${capped ? 'at most ' : ''}${formatDuration(s)} (${ESTIMATE_NOTE})`);
   const stages = recipe.stages.length > 1 ? `${recipe.stages.length} stages: ` : '';
   return [

@@ -188,7 +188,8 @@ export function estimateStageSeconds(problem: ProblemId, s: StageShape): number 
 
 /**
  * Estimated seconds of a recipe, `overrides` applied to every stage; undefined when a stage lacks a field the
- * estimate needs (the built-in recipes give them all).
+ * estimate needs (the built-in recipes give them all). Epochs count in full and a stage with a restart rule counts
+ * once per attempt it may take, so with a stop or restart rule this is the most the recipe takes.
  */
 export function estimateRecipeSeconds(recipe: Recipe, overrides: Partial<StageShape> = {}): number | undefined {
   let total = 0;
@@ -198,7 +199,9 @@ export function estimateRecipeSeconds(recipe: Recipe, overrides: Partial<StageSh
     if (f.width === undefined || f.maxIters === undefined || size === undefined || f.batchSize === undefined || f.trainSize === undefined || f.epochs === undefined) {
       return undefined;
     }
-    total += estimateStageSeconds(recipe.problem, { width: f.width, maxIters: f.maxIters, size, batchSize: f.batchSize, trainSize: f.trainSize, epochs: f.epochs });
+    const { below, times } = stageRestarts(recipe, i);
+    const attempts = below === null ? 1 : 1 + times;
+    total += attempts * estimateStageSeconds(recipe.problem, { width: f.width, maxIters: f.maxIters, size, batchSize: f.batchSize, trainSize: f.trainSize, epochs: f.epochs });
   }
   return total;
 }

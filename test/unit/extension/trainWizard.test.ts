@@ -36,6 +36,10 @@ test('estimates: the reference shapes reproduce their measured seconds per step;
   for (const r of Object.values(BUILTIN_RECIPES)) assert.ok((estimateRecipeSeconds(r) ?? 0) > 0, r.name);
   const both = estimateRecipeSeconds(BUILTIN_RECIPES.mazes)!;
   assert.ok(Math.abs(both - (stage1 + estimateStageSeconds('mazes', { width: 32, maxIters: 30, size: 9, batchSize: 32, trainSize: 10_000, epochs: 6 }))) < 1e-6 * both);
+  // A stage with a restart rule counts once per attempt it may take (the prefix-sum recipe's 16-bit stage: 1 + 3).
+  const ps = BUILTIN_RECIPES['prefix-sums'];
+  const shape = (size: number, maxIters: number, epochs: number) => ({ width: 64, maxIters, size, batchSize: 100, trainSize: 10_000, epochs });
+  assert.ok(Math.abs(estimateRecipeSeconds(ps)! - (4 * estimateStageSeconds('prefix-sums', shape(16, 20, 8)) + estimateStageSeconds('prefix-sums', shape(32, 30, 12)))) < 1e-6);
   assert.equal(formatDuration(90), '≈ 2 min');
   assert.equal(formatDuration(6000), '≈ 1 h 40 min');
 });
