@@ -35,6 +35,8 @@ export interface RecipeProgressEvent extends TrainProgressEvent {
   stage: number;
   stages: number;
   stageName: string;
+  /** 1-based attempt of the stage when a restart rule started it again (absent on the first) */
+  attempt?: number;
 }
 
 export interface RecipeResult {
@@ -135,7 +137,7 @@ export async function runRecipe(recipe: Recipe, opts: RecipeRunOptions, hooks: O
       r = await train(config, {
         token: hooks.token,
         log: hooks.log,
-        onProgress: (e) => hooks.onProgress?.({ ...e, stage: i + 1, stages: n, stageName: name }),
+        onProgress: (e) => hooks.onProgress?.({ ...e, stage: i + 1, stages: n, stageName: name, ...(attempt > 0 ? { attempt: attempt + 1 } : {}) }),
       });
       const reached = r.bestEpoch > 0 ? r.bestMetric : null;
       if (r.cancelled || rule.below === null || (reached !== null && reached >= rule.below) || attempt >= rule.times) break;

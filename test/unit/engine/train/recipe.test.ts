@@ -194,8 +194,10 @@ test('restartBelow: a stage that ends below it runs again from derived seeds, at
   try {
     const logs: string[] = [];
     const out = path.join(root, 'full');
-    const full = await runRecipe(hopeless, { seed: 5, outDir: out, overrides: { threads: 1 } }, { log: (m) => logs.push(m) });
+    const attempts = new Set<number | undefined>();
+    const full = await runRecipe(hopeless, { seed: 5, outDir: out, overrides: { threads: 1 } }, { log: (m) => logs.push(m), onProgress: (e) => attempts.add(e.attempt) });
     assert.equal(full.complete, true);
+    assert.deepEqual([...attempts], [undefined, 2, 3], 'progress names the attempt after a restart');
     const [stage] = full.stages;
     assert.ok(stage.selection.accuracy! < 1);
     assert.deepEqual(stage.restarts!.map((a) => a.seed), [5, attemptSeed(5, 1)]);
