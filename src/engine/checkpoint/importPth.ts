@@ -34,6 +34,7 @@ import { validateArchitecture } from '../../shared/architecture';
 import type { ProblemId } from '../../shared/problems/problem';
 import { DTNet, type WeightSpec } from '../models/dtNet';
 import { FeedForwardNet } from '../models/feedForward';
+import { DTLNet } from '../models/dtL';
 import { describe, PyObject } from './pickle';
 import { FLOAT_DTYPES, isTorchTensor, readTensor, readTorchCheckpoint, type TorchCheckpoint, type TorchTensorRef } from './torchZip';
 
@@ -236,7 +237,7 @@ function countBlocks(has: (k: string) => boolean, prefix: string): number {
  * a bare prototype instead of building a model (which would allocate every weight as a tensor).
  */
 export function expectedWeightSpecs(arch: Architecture): WeightSpec[] {
-  const cls = arch.kind === 'feedforward' ? FeedForwardNet : DTNet;
+  const cls = arch.kind === 'feedforward' ? FeedForwardNet : arch.kind === 'dt-l' ? DTLNet : DTNet;
   const probe = Object.create(cls.prototype) as DTNet;
   Object.defineProperty(probe, 'arch', { value: arch });
   return probe.weightSpecs();

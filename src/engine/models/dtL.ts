@@ -8,30 +8,34 @@
  * every input (Banach), so thinking longer cannot diverge. §4 (DT-L) constrains the recurrent convolutions with
  * spectral normalisation to obtain that bound.
  *
- * What this file does (same weights, names and shapes as DT-recall, so checkpoints, the trainer and `.pth` layouts
- * are unchanged; only the recurrent step differs):
+ * What this file does (same projection and head as DT-recall, and the recurrent block's weights keep DT-recall's
+ * names and shapes; DT-L adds a recall bias and one mixing weight per residual block):
  *   - every recurrent conv W is used as W / (σ(M) · √(k^dims)), where M is W reshaped to [k^dims·Cin, Cout] and σ its
  *     largest singular value (power iteration). A conv is M applied to the im2col patches, and every input value
  *     appears in at most k^dims patches, so ‖conv_W‖ ≤ σ(M)·√(k^dims): the normalised conv is 1-Lipschitz on any
  *     image size. (Spectral normalisation of the reshaped matrix alone, as torch.nn.utils.spectral_norm does, does
  *     not bound the conv operator; the √(k^dims) factor makes it a bound.)
- *   - the recall conv (on concat[φ, x]) is scaled by `DTL_CONTRACTION` (c = 0.9): its φ part is then c-Lipschitz;
- *   - each residual block is relu((φ + conv2(relu(conv1(φ)))) / 2): with 1-Lipschitz convs it is 1-Lipschitz (the
- *     plain residual sum would be 2-Lipschitz). ReLU is 1-Lipschitz.
+ *   - the recall conv (on concat[φ, x]) is scaled by `DTL_CONTRACTION` (c = 0.9), so its φ part is c-Lipschitz, and
+ *     has a bias (`recur_block.0.bias`, the paper's bias on the recall convolution), which moves the fixed point
+ *     without changing the bound;
+ *   - activations are ELU (1-Lipschitz, like the paper's choice, and unlike ReLU never stuck at a zero gradient);
+ *   - each residual block interpolates instead of adding: φ ← elu((1 − t)·φ + t·g(φ)) with g = conv2∘elu∘conv1 and
+ *     t = sigmoid(m) for a learnt scalar m per block (`….mix`, the paper's parametric linear interpolation for the
+ *     skip connection). (1 − t) + t·1 = 1, so with 1-Lipschitz convs each block is 1-Lipschitz for every t, where the
+ *     plain residual sum is 2-Lipschitz. m starts at 0 (t = ½).
  *   So φ ↦ f(φ, x) is c-Lipschitz: ‖f(φ, x) − f(ψ, x)‖ ≤ 0.9·‖φ − ψ‖ (test/unit/engine/models/dtL.test.ts measures it).
  *   - σ is differentiable as uᵀMv with u, v held constant (Miyato et al. 2018, the paper's spectral_norm); u, v come
  *     from a power iteration run in plain JS on the current weights, warm-started from the previous vectors and
  *     cached per weight version, so it costs a few small mat-vecs per optimizer step.
  *
- * Not verified (no public code, and the paper was not at hand while writing this, so the section numbers above are
- * from memory): the exact placement of the normalisation in their block, whether they halve the residual or rescale
- * it otherwise, their contraction constant, and their other changes to the architecture and training recipe
- * (activation, optimiser, loss, warm-up). Those choices here are ours, made so that the bound above holds and is
- * testable; the rest of the net (projection, head, progressive loss) is DT-recall's.
+ * Departures: the paper also batch-normalises the input and the non-recurrent convolutions; here the projection and
+ * head stay DT-recall's (no normalisation), so a DT-L net thinks on a tile exactly as on the whole maze. The
+ * contraction constant 0.9 is ours. The recipe (optimiser, warm-up, clipping, progressive loss) is the one the
+ * `--recipe` gives every model; docs/seeds.md has what it reaches per seed.
  */
 import { tf } from '../tf';
 import type { Architecture } from '../../shared/architecture';
-import { DTNet, recurrentBlockSpecs } from './dtNet';
+import { DTNet, recurrentBlockSpecs, type WeightSpec } from './dtNet';
 import { conv, get } from './blocks';
 
 /** Lipschitz constant of the recurrent block in the hidden state. */
@@ -91,6 +95,10 @@ export class DTLNet extends DTNet {
   constructor(arch: Architecture, init?: Map<string, Float32Array> | (() => number)) {
     if (arch.kind !== 'dt-l') throw new Error(`DTLNet needs kind dt-l, got ${arch.kind}`);
     super(arch, init);
+    // A fresh net starts with no recall bias and t = ½ (the halved residual); a checkpoint brings its own values.
+    if (!(init instanceof Map)) {
+      for (const { name, shape } of dtlExtraSpecs(arch)) tf.tidy(() => get(this.weights, name).assign(tf.zeros(shape)));
+    }
   }
 
   /**
@@ -126,20 +134,40 @@ export class DTLNet extends DTNet {
   override step(thought: tf.Tensor, x: tf.Tensor, _i: number): tf.Tensor {
     const d = this.arch.dims;
     return tf.tidy(() => {
-      let h = conv(d, tf.concat([thought, x], d + 1), this.normalisedKernel('recur_block.0.weight', DTL_CONTRACTION));
-      if (d === 1) h = tf.relu(h);
-      const bi = d === 1 ? 2 : 1;
-      for (let b = 0; b < this.arch.blocks; b++) {
-        const p = `recur_block.${bi}.${b}`;
-        const inner = conv(d, tf.relu(conv(d, h, this.normalisedKernel(`${p}.conv1.weight`))), this.normalisedKernel(`${p}.conv2.weight`));
-        h = tf.relu(tf.mul(tf.add(inner, h), 0.5));
+      const recall = conv(d, tf.concat([thought, x], d + 1), this.normalisedKernel('recur_block.0.weight', DTL_CONTRACTION));
+      let h = tf.add(recall, get(this.weights, 'recur_block.0.bias'));
+      if (d === 1) h = tf.elu(h);
+      for (const p of this.residualPrefixes()) {
+        const inner = conv(d, tf.elu(conv(d, h, this.normalisedKernel(`${p}.conv1.weight`))), this.normalisedKernel(`${p}.conv2.weight`));
+        const t = tf.sigmoid(get(this.weights, `${p}.mix`)); // [1]: broadcasts over every position and channel
+        h = tf.elu(tf.add(tf.mul(tf.sub(1, t), h), tf.mul(t, inner)));
       }
       return h;
     });
+  }
+
+  /** Name prefixes of the residual blocks inside recur_block (the paper's Sequential indices). */
+  private residualPrefixes(): string[] {
+    const bi = this.arch.dims === 1 ? 2 : 1;
+    return Array.from({ length: this.arch.blocks }, (_, b) => `recur_block.${bi}.${b}`);
+  }
+
+  /** DT-recall's recurrent weights, plus the recall bias [width] and one mixing scalar [1] per residual block. */
+  protected override recurrentSpecs(): WeightSpec[] {
+    return [...super.recurrentSpecs(), ...dtlExtraSpecs(this.arch)];
   }
 
   /** Names of the spectrally normalised (recurrent) weights. */
   recurrentWeightNames(): string[] {
     return recurrentBlockSpecs(this.arch, 'recur_block').map((s) => s.name);
   }
+}
+
+/** The weights DT-L has beyond DT-recall's: the recall bias [width] and a mixing scalar [1] per residual block. */
+export function dtlExtraSpecs(arch: Architecture): WeightSpec[] {
+  const bi = arch.dims === 1 ? 2 : 1;
+  return [
+    { name: 'recur_block.0.bias', shape: [arch.width] },
+    ...Array.from({ length: arch.blocks }, (_, b) => ({ name: `recur_block.${bi}.${b}.mix`, shape: [1] })),
+  ];
 }

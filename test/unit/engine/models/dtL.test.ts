@@ -8,7 +8,7 @@ import { tf, initBackend } from '../../../../src/engine/tf';
 import { Rng } from '../../../../src/shared/rng';
 import type { Architecture } from '../../../../src/shared/architecture';
 import { createModel } from '../../../../src/engine/models/createModel';
-import { DTLNet, DTL_CONTRACTION, spectralNorm } from '../../../../src/engine/models/dtL';
+import { DTLNet, DTL_CONTRACTION, dtlExtraSpecs, spectralNorm } from '../../../../src/engine/models/dtL';
 import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint/store';
 import { exportOnnx } from '../../../../src/engine/tiles/onnxExport';
 
@@ -48,6 +48,8 @@ for (const dims of [1, 2] as const) {
     const rng = new Rng(21 + dims);
     // Large weights: the plain DT-recall block with them expands distances; DT-L must still contract.
     const net = createModel(arch, () => rng.next() * 4 - 2) as DTLNet;
+    // The recall bias and the mixing weights start at 0; the bound must hold for any values they learn.
+    for (const { name, shape } of dtlExtraSpecs(arch)) net.weights.get(name)!.assign(randomTensor(rng, shape, 6));
     const recall = createModel({ ...arch, kind: 'dt-recall' }, new Map([...net.weights].map(([k, v]) => [k, v.dataSync() as Float32Array])));
     const spatial = dims === 2 ? [2, 9, 7] : [2, 17];
     let worstRatio = 0;
@@ -125,4 +127,22 @@ test('DT-L: checkpoint round trip keeps the kind and the outputs; dt-recall chec
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('DT-L: a fresh net starts with no recall bias and t = ½, and training reaches the bias and the mixing weights', () => {
+  const arch: Architecture = { kind: 'dt-l', dims: 1, width: 6, inChannels: 1, maxIters: 4, blocks: 2 };
+  const rng = new Rng(3);
+  const net = createModel(arch, () => rng.next() * 2 - 1) as DTLNet;
+  const extras = dtlExtraSpecs(arch).map((s) => s.name);
+  assert.deepEqual(extras, ['recur_block.0.bias', 'recur_block.2.0.mix', 'recur_block.2.1.mix']);
+  for (const name of extras) assert.ok(net.weights.get(name)!.dataSync().every((v) => v === 0), `${name} starts at 0`);
+  const x = randomTensor(rng, [2, 9, 1]);
+  // The loss is on the state, so the check does not hinge on the head passing a gradient at this init.
+  const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, 4).thought)) as tf.Scalar);
+  for (const name of extras) {
+    const g = grads[net.weights.get(name)!.name];
+    assert.ok(g && norm(g) > 0, `${name} gets a gradient`);
+  }
+  tf.dispose([x, value, ...Object.values(grads)]);
+  net.dispose();
 });
