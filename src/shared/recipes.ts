@@ -158,9 +158,9 @@ interface StepReference {
 
 /** Measured (libtorch, 2 cores shared with other jobs). */
 export const STEP_REFERENCES: Record<ProblemId, StepReference> = {
-  // the prefix-sums recipe (uniform-total sampling, its default), seed 1: 5 epochs, 400 steps in 206 s, load 2.0–4.5
-  // (docs/seeds.md)
-  'prefix-sums': { secondsPerStep: 0.515, width: 64, maxIters: 30, positions: 32, batchSize: 100 },
+  // the prefix-sums recipe's 32-bit stage, 5 seeds: 80 steps (an epoch, validation included) in 14–19 s, two runs
+  // sharing the 2 cores with one thread each (docs/seeds.md); its 16-bit stage (6 s an epoch) scales within 15 %
+  'prefix-sums': { secondsPerStep: 0.2, width: 64, maxIters: 30, positions: 32, batchSize: 100 },
   // the bundled mazes model, stage 2: 1500 steps in 4849 s (stage 1: 3750 steps in 1358 s, 0.36 s/step)
   mazes: { secondsPerStep: 3.2, width: 32, maxIters: 30, positions: 81, batchSize: 32 },
   // the bundled chess model: 2200 steps in 3063 s
