@@ -145,7 +145,7 @@ export interface StageRecord {
   selection: { size: number; iterations: number; accuracy: number | null };
   /** training + validation seconds, summed over its epochs (resumes included; data generation not counted) */
   seconds: number;
-  history: { epoch: number; valAccuracy: number; extrapolationAccuracy?: number; loss: number; seconds: number }[];
+  history: StageEpoch[];
   cancelled: boolean;
   /** earlier runs of this stage that ended below its restartBelow (their seconds are in `seconds` too) */
   restarts?: AbandonedAttempt[];
@@ -158,4 +158,20 @@ export interface AbandonedAttempt {
   accuracy: number | null;
   epochs: number;
   seconds: number;
+  /** its epochs, so a failed start can be told apart (a loss plateau, exploding gradients) after the fact */
+  history?: StageEpoch[];
+}
+
+/**
+ * One epoch of a stage as model.json keeps it. The mean and largest global gradient norm (before any clipping) are
+ * there because a seed that fails is diagnosed from them: a plateau shows small, steady norms, an unstable run spikes.
+ */
+export interface StageEpoch {
+  epoch: number;
+  valAccuracy: number;
+  extrapolationAccuracy?: number;
+  loss: number;
+  seconds: number;
+  gradNorm?: number;
+  gradNormMax?: number;
 }

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { annotateCheckpoint, writeFileAtomic } from '../checkpoint/store';
-import { stageConfig, type AbandonedAttempt, type StageRecord } from './recipe';
+import { stageConfig, type AbandonedAttempt, type StageEpoch, type StageRecord } from './recipe';
 import { stageName, stageRestarts, type Recipe } from '../../shared/recipes';
 import { deriveSeed } from '../../shared/rng';
 import { train } from './trainer';
@@ -143,7 +143,7 @@ export async function runRecipe(recipe: Recipe, opts: RecipeRunOptions, hooks: O
       if (r.cancelled || rule.below === null || (reached !== null && reached >= rule.below) || attempt >= rule.times) break;
       // Ended below the rule: start the stage again from scratch (its directories go; the next attempt is recorded
       // first, so a run stopped in between resumes that attempt).
-      abandoned.push({ seed, accuracy: reached, epochs: r.epochsCompleted, seconds: stageSeconds(r) });
+      abandoned.push({ seed, accuracy: reached, epochs: r.epochsCompleted, seconds: stageSeconds(r), history: stageHistory(r) });
       log(
         `stage ${i + 1} (${name}) ended at ${reached === null ? 'no epoch' : `${(100 * reached).toFixed(1)}%`}, below its restart ` +
           `threshold ${(100 * rule.below).toFixed(1)}%: starting it again with fresh ${initFrom ? 'data' : 'weights and data'}`,
@@ -171,10 +171,7 @@ export async function runRecipe(recipe: Recipe, opts: RecipeRunOptions, hooks: O
         accuracy: r.bestEpoch > 0 ? r.bestMetric : null,
       },
       seconds: stageSeconds(r) + abandoned.reduce((a, x) => a + x.seconds, 0),
-      history: r.history.map((h) => ({
-        epoch: h.epoch, loss: h.loss, valAccuracy: h.valAccuracy, seconds: Math.round(h.seconds + (h.validationSeconds ?? 0)),
-        ...(h.extrapolationAccuracy !== undefined ? { extrapolationAccuracy: h.extrapolationAccuracy } : {}),
-      })),
+      history: stageHistory(r),
       cancelled: r.cancelled,
       ...(abandoned.length ? { restarts: abandoned } : {}),
     };
@@ -209,6 +206,16 @@ export function recipeSideDirs(outDir: string, recipe: Recipe): string[] {
 }
 
 /** Training and validation time summed over the epochs, so a stage resumed after a stop still counts them all. */
+/** A stage's epochs as model.json keeps them (seconds include validation; norms to 4 significant digits). */
+function stageHistory(r: TrainResult): StageEpoch[] {
+  const sig = (x: number) => Number(x.toPrecision(4));
+  return r.history.map((h) => ({
+    epoch: h.epoch, loss: h.loss, valAccuracy: h.valAccuracy, seconds: Math.round(h.seconds + (h.validationSeconds ?? 0)),
+    ...(h.extrapolationAccuracy !== undefined ? { extrapolationAccuracy: h.extrapolationAccuracy } : {}),
+    ...(h.gradNorm !== undefined ? { gradNorm: sig(h.gradNorm), gradNormMax: sig(h.gradNormMax ?? h.gradNorm) } : {}),
+  }));
+}
+
 function stageSeconds(r: TrainResult): number {
   return Math.round(r.history.reduce((a, h) => a + h.seconds + (h.validationSeconds ?? 0), 0));
 }

@@ -202,6 +202,13 @@ test('restartBelow: a stage that ends below it runs again from derived seeds, at
     assert.ok(stage.selection.accuracy! < 1);
     assert.deepEqual(stage.restarts!.map((a) => a.seed), [5, attemptSeed(5, 1)]);
     assert.equal(stage.config.seed, attemptSeed(5, 2), 'the kept run is the third attempt');
+    // Each abandoned attempt keeps its epochs, with the gradient norms that tell a plateau from an unstable start.
+    for (const a of stage.restarts!) {
+      assert.equal(a.history!.length, 1);
+      const [e] = a.history!;
+      assert.ok(e.gradNorm! > 0 && e.gradNormMax! >= e.gradNorm!, `gradient norms ${e.gradNorm} ≤ ${e.gradNormMax}`);
+    }
+    assert.ok(stage.history.every((e) => e.gradNorm! > 0), 'the kept attempt records them too');
     assert.notEqual(attemptSeed(5, 1), attemptSeed(5, 2));
     assert.equal(logs.filter((l) => /below its restart threshold 100\.0%: starting it again/.test(l)).length, 2);
     const meta = await readCheckpointMeta(out);
