@@ -16,7 +16,17 @@ export interface Architecture {
   maxIters: number;
   /** basic residual blocks inside the recurrent block (the paper uses 2) */
   blocks: number;
+  /**
+   * dt-l only: how a recurrent conv is spectrally normalised (src/engine/models/dtL.ts). `matrix` (absent = this):
+   * by the largest singular value of its reshaped kernel, as torch.nn.utils.spectral_norm and Bear et al. do, so the
+   * block is a contraction only approximately; `operator`: also by √(taps), a true bound on the conv, so the block is
+   * a 0.9-contraction on any input.
+   */
+  spectralNorm?: SpectralNorm;
 }
+
+export type SpectralNorm = 'matrix' | 'operator';
+export const SPECTRAL_NORMS: readonly SpectralNorm[] = ['matrix', 'operator'];
 
 export function hasRecall(a: Architecture): boolean {
   return a.kind !== 'dt';
@@ -47,7 +57,8 @@ export function parameterCount(a: Architecture): number {
   const block = (a.kind !== 'dt' ? (w + c) * w * k : 0) + a.blocks * 2 * w * w * k;
   const head = a.dims === 2 ? [w, 32, 8, 2] : [w, w, Math.floor(w / 2), 2];
   const headParams = (head[0] * head[1] + head[1] * head[2] + head[2] * head[3]) * k;
-  return c * w * k + (a.kind === 'feedforward' ? a.maxIters : 1) * block + headParams;
+  const dtlExtras = a.kind === 'dt-l' ? w + a.blocks : 0; // recall bias, a mixing scalar per residual block
+  return c * w * k + (a.kind === 'feedforward' ? a.maxIters : 1) * block + headParams + dtlExtras;
 }
 
 /** Throws a message naming the field when an architecture read from a file is malformed. */
@@ -64,6 +75,10 @@ export function validateArchitecture(a: unknown, where: string): Architecture {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`${k} must be a positive integer, got ${JSON.stringify(v)}`);
     const max = k === 'maxIters' && o!.kind === 'feedforward' ? ARCHITECTURE_LIMITS.feedforwardLayers : ARCHITECTURE_LIMITS[k];
     if ((v as number) > max) fail(`${k} ${v} is above the supported maximum of ${max}${k === 'maxIters' && o!.kind === 'feedforward' ? ' for a feed-forward net (one block per iteration)' : ''}`);
+  }
+  if (o!.spectralNorm !== undefined) {
+    if (o!.kind !== 'dt-l') fail(`spectralNorm applies to dt-l only, not ${o!.kind}`);
+    if (!SPECTRAL_NORMS.includes(o!.spectralNorm)) fail(`spectralNorm must be one of ${SPECTRAL_NORMS.join(', ')}, got ${JSON.stringify(o!.spectralNorm)}`);
   }
   const params = parameterCount(o as Architecture);
   if (params > ARCHITECTURE_LIMITS.parameters) {

@@ -38,6 +38,8 @@ export interface RecipeStage {
   mazeLoops?: number;
   evalBatchSize?: number;
   sampling?: 'independent' | 'uniform-total';
+  /** dt-l: spectral normalisation of its recurrent convs (shared/architecture.ts) */
+  spectralNorm?: 'matrix' | 'operator';
   /** stop the stage once its selection accuracy reaches this (epochs is then a cap); null: run every epoch */
   stopAt?: number | null;
   minRating?: number;

@@ -14,7 +14,7 @@ import type { TrainProgressEvent } from '../train/trainResult';
 import { annotateCheckpoint } from '../checkpoint/store';
 import { backendInfo } from '../tf';
 import type { ProblemId } from '../../shared/problems/problem';
-import { validateArchitecture, type ModelKind } from '../../shared/architecture';
+import { validateArchitecture, type ModelKind, type SpectralNorm } from '../../shared/architecture';
 import type { Output } from './output';
 import { defaultRecipe, loadRecipe } from '../train/recipe';
 import type { Recipe } from '../../shared/recipes';
@@ -28,6 +28,7 @@ export interface TrainCliOptions {
   recipe?: string;
   seeds?: string;
   sampling?: ProgressiveSampling;
+  spectralNorm?: SpectralNorm;
   stopAt?: number;
   width?: number;
   maxIters?: number;
@@ -104,7 +105,7 @@ export function recipeFor(o: TrainCliOptions): Recipe | undefined {
 export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
   const recipe = recipeFor(o);
   const common: Partial<TrainConfig> = dropUndefined({
-    model: o.model, sampling: o.sampling, threads: o.threads, csv: o.csv, minRating: o.minRating, maxRating: o.maxRating,
+    model: o.model, sampling: o.sampling, spectralNorm: o.spectralNorm, threads: o.threads, csv: o.csv, minRating: o.minRating, maxRating: o.maxRating,
   });
 
   // Ctrl-C stops at the next step and still writes the checkpoint; a second Ctrl-C exits at once.

@@ -10,11 +10,15 @@
  *
  * What this file does (same projection and head as DT-recall, and the recurrent block's weights keep DT-recall's
  * names and shapes; DT-L adds a recall bias and one mixing weight per residual block):
- *   - every recurrent conv W is used as W / (σ(M) · √(k^dims)), where M is W reshaped to [k^dims·Cin, Cout] and σ its
- *     largest singular value (power iteration). A conv is M applied to the im2col patches, and every input value
- *     appears in at most k^dims patches, so ‖conv_W‖ ≤ σ(M)·√(k^dims): the normalised conv is 1-Lipschitz on any
- *     image size. (Spectral normalisation of the reshaped matrix alone, as torch.nn.utils.spectral_norm does, does
- *     not bound the conv operator; the √(k^dims) factor makes it a bound.)
+ *   - every recurrent conv W is spectrally normalised. M is W reshaped to [k^dims·Cin, Cout] and σ its largest
+ *     singular value (power iteration). Two modes (`Architecture.spectralNorm`):
+ *       `matrix` (the default): W / σ(M), what torch.nn.utils.spectral_norm computes and what the paper's
+ *       "approximate" Lipschitz constant refers to. σ(M) does not bound the conv operator (a conv is M applied to
+ *       the im2col patches, and every input value appears in k^dims of them), so the block is a contraction only
+ *       approximately;
+ *       `operator`: W / (σ(M)·√(k^dims)). ‖conv_W‖ ≤ σ(M)·√(k^dims), so each normalised conv is 1-Lipschitz on any
+ *       image size and the bounds below hold exactly. The price: the convs are shrunk by up to √3 (1-D) or 3 (2-D)
+ *       more than they need to be, and on prefix sums this net learnt about 3× more slowly (docs/seeds.md).
  *   - the recall conv (on concat[φ, x]) is scaled by `DTL_CONTRACTION` (c = 0.9), so its φ part is c-Lipschitz, and
  *     has a bias (`recur_block.0.bias`, the paper's bias on the recall convolution), which moves the fixed point
  *     without changing the bound;
@@ -23,7 +27,9 @@
  *     t = sigmoid(m) for a learnt scalar m per block (`….mix`, the paper's parametric linear interpolation for the
  *     skip connection). (1 − t) + t·1 = 1, so with 1-Lipschitz convs each block is 1-Lipschitz for every t, where the
  *     plain residual sum is 2-Lipschitz. m starts at 0 (t = ½).
- *   So φ ↦ f(φ, x) is c-Lipschitz: ‖f(φ, x) − f(ψ, x)‖ ≤ 0.9·‖φ − ψ‖ (test/unit/engine/models/dtL.test.ts measures it).
+ *   So with `operator`, φ ↦ f(φ, x) is c-Lipschitz: ‖f(φ, x) − f(ψ, x)‖ ≤ 0.9·‖φ − ψ‖, and thinking converges to a
+ *   unique fixed point (test/unit/engine/models/dtL.test.ts measures both); with `matrix` the same bound holds for
+ *   the reshaped kernels only, and convergence is what training makes of it (measured per model, not promised).
  *   - σ is differentiable as uᵀMv with u, v held constant (Miyato et al. 2018, the paper's spectral_norm); u, v come
  *     from a power iteration run in plain JS on the current weights, warm-started from the previous vectors and
  *     cached per weight version, so it costs a few small mat-vecs per optimizer step.
@@ -102,7 +108,8 @@ export class DTLNet extends DTNet {
   }
 
   /**
-   * The weight `name` as used in the recurrence: W·scale / (σ(M)·√(k^dims)), with σ = uᵀMv differentiable in W.
+   * The weight `name` as used in the recurrence: W·scale / σ(M) (`matrix`) or W·scale / (σ(M)·√(k^dims)) (`operator`),
+   * with σ = uᵀMv differentiable in W.
    * Shapes: W [k,(k,)Cin,Cout] → M [k^dims·Cin, Cout] (rows = patch entries, cols = output channels).
    */
   normalisedKernel(name: string, scale = 1): tf.Tensor {
@@ -126,7 +133,7 @@ export class DTLNet extends DTNet {
       const m = tf.reshape(w, [rows, cols]);
       // σ = uᵀ M v with u [rows], v [cols] constant: the gradient of Miyato et al.'s spectral normalisation.
       const sigma = tf.sum(tf.mul(m, tf.outerProduct(tf.tensor1d(u), tf.tensor1d(v))));
-      const denom = tf.maximum(tf.mul(sigma, Math.sqrt(taps)), 1e-12);
+      const denom = tf.maximum(tf.mul(sigma, this.arch.spectralNorm === 'operator' ? Math.sqrt(taps) : 1), 1e-12);
       return tf.mul(tf.div(w, denom), scale);
     });
   }

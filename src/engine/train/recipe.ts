@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import { PROBLEM_IDS, type ProblemId } from '../../shared/problems/problem';
-import { MODEL_KINDS } from '../../shared/architecture';
+import { MODEL_KINDS, SPECTRAL_NORMS } from '../../shared/architecture';
 import { BUILTIN_RECIPES, stageFields, stageRestarts, type Recipe, type RecipeStage } from '../../shared/recipes';
 import { PROGRESSIVE_SAMPLINGS } from './progressiveLoss';
 import { resolveTrainConfig, type ResolvedTrainConfig, type TrainConfig } from './trainConfig';
@@ -34,7 +34,7 @@ const STAGE_FIELDS: Record<keyof RecipeStage, FieldKind> = {
   optimizer: ['adam', 'sgd'], lr: 'number', weightDecay: 'number', clip: 'number|null', lrThrottle: 'bool', warmupPeriod: 'number',
   warmupUnit: ['epoch', 'step'], milestones: 'int[]', gamma: 'number', epochs: 'int', batchSize: 'int', trainSize: 'int', size: 'int',
   valSize: 'int|null', valIters: 'int', mazeLoops: 'number', evalBatchSize: 'int', sampling: PROGRESSIVE_SAMPLINGS, stopAt: 'number|null', minRating: 'number',
-  maxRating: 'number', restartBelow: 'number|null', restarts: 'int',
+  maxRating: 'number', restartBelow: 'number|null', restarts: 'int', spectralNorm: SPECTRAL_NORMS,
 };
 const RECIPE_FIELDS = ['name', 'problem', 'description', 'stages'];
 

@@ -5,7 +5,7 @@
  * config without training; the resolved config is also what a resume state stores, so a resumed run trains the
  * same net with the same schedule. The `paper` profile holds the published recipes (Bansal et al. 2022, appendix).
  */
-import { MODEL_KINDS, type Architecture } from '../../shared/architecture';
+import { MODEL_KINDS, SPECTRAL_NORMS, type Architecture, type SpectralNorm } from '../../shared/architecture';
 import type { ProblemId } from '../../shared/problems/problem';
 import { getProblem } from '../../shared/problems';
 import { PROGRESSIVE_SAMPLINGS, type ProgressiveSampling } from './progressiveLoss';
@@ -42,6 +42,8 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
   initFrom?: string;
   /** how the progressive loss draws n and k (default: the paper's, `independent`) */
   sampling?: ProgressiveSampling;
+  /** dt-l: how its recurrent convs are spectrally normalised (default `matrix`, the paper's; see Architecture) */
+  spectralNorm?: SpectralNorm;
   /**
    * stop once the selection accuracy reaches this (e.g. 1): `epochs` is then a cap. A seed that learns late gets
    * the epochs it needs; one that learns early is not trained on (later epochs can lose extrapolation anyway).
@@ -62,6 +64,8 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   initFrom: string | null;
   sampling: ProgressiveSampling;
   stopAt: number | null;
+  /** dt-l only (null for the other models) */
+  spectralNorm: SpectralNorm | null;
 }
 
 /** Fill defaults and check every field, naming the one that is wrong. */
@@ -102,6 +106,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     initFrom: c.initFrom ?? null,
     sampling: c.sampling ?? 'independent',
     stopAt: c.stopAt ?? null,
+    spectralNorm: null,
   };
   const fail = (what: string): never => {
     throw new RangeError(`training config: ${what}`);
@@ -110,6 +115,9 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
   for (const k of ['width', 'maxIters', 'blocks', 'epochs', 'batchSize', 'size'] as const) posInt(k, r[k]);
   if (!Number.isInteger(r.trainSize) || r.trainSize < 2) fail(`trainSize must be an integer ≥ 2 (80/20 split), got ${r.trainSize}`);
   if (!MODEL_KINDS.includes(r.model)) fail(`model must be one of ${MODEL_KINDS.join(', ')}, got ${r.model}`);
+  if (c.spectralNorm !== undefined && r.model !== 'dt-l') fail(`spectralNorm applies to dt-l only, not ${r.model}`);
+  if (r.model === 'dt-l') r.spectralNorm = c.spectralNorm ?? 'matrix';
+  if (r.spectralNorm !== null && !SPECTRAL_NORMS.includes(r.spectralNorm)) fail(`spectralNorm must be one of ${SPECTRAL_NORMS.join(', ')}, got ${String(r.spectralNorm)}`);
   if (!PROGRESSIVE_SAMPLINGS.includes(r.sampling)) fail(`sampling must be ${PROGRESSIVE_SAMPLINGS.join(' or ')}, got ${String(r.sampling)}`);
   if (!(r.alpha >= 0 && r.alpha <= 1)) fail(`alpha must be in [0, 1], got ${r.alpha}`);
   if (!(['adam', 'sgd'] as OptimizerKind[]).includes(r.optimizer)) fail(`optimizer must be adam or sgd, got ${r.optimizer}`);
@@ -134,7 +142,10 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
 
 export function architectureOf(c: ResolvedTrainConfig): Architecture {
   const p = getProblem(c.problem);
-  return { kind: c.model, dims: p.dims, width: c.width, inChannels: p.inChannels, maxIters: c.maxIters, blocks: c.blocks };
+  const arch: Architecture = { kind: c.model, dims: p.dims, width: c.width, inChannels: p.inChannels, maxIters: c.maxIters, blocks: c.blocks };
+  // A config stored before the field existed has none: dt-l then gets the default.
+  if (c.model === 'dt-l') arch.spectralNorm = c.spectralNorm ?? 'matrix';
+  return arch;
 }
 
 export function scheduleOf(c: ResolvedTrainConfig): LrSchedule {

@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, initBackend } from '../../../../src/engine/tf';
 import { Rng } from '../../../../src/shared/rng';
-import type { Architecture } from '../../../../src/shared/architecture';
+import { validateArchitecture, type Architecture } from '../../../../src/shared/architecture';
+import { architectureOf, resolveTrainConfig } from '../../../../src/engine/train/trainConfig';
 import { createModel } from '../../../../src/engine/models/createModel';
 import { DTLNet, DTL_CONTRACTION, dtlExtraSpecs, spectralNorm } from '../../../../src/engine/models/dtL';
 import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint/store';
@@ -43,8 +44,8 @@ test('spectralNorm: matches the largest singular value of a matrix with known si
 });
 
 for (const dims of [1, 2] as const) {
-  test(`DT-L ${dims}-D: ‖f(φ) − f(ψ)‖ ≤ ${DTL_CONTRACTION}·‖φ − ψ‖ on random pairs, where DT-recall with the same weights expands`, () => {
-    const arch: Architecture = { kind: 'dt-l', dims, width: 8, inChannels: dims === 2 ? 3 : 1, maxIters: 5, blocks: 2 };
+  test(`DT-L ${dims}-D, operator norm: ‖f(φ) − f(ψ)‖ ≤ ${DTL_CONTRACTION}·‖φ − ψ‖ on random pairs, where DT-recall with the same weights expands`, () => {
+    const arch: Architecture = { kind: 'dt-l', dims, width: 8, inChannels: dims === 2 ? 3 : 1, maxIters: 5, blocks: 2, spectralNorm: 'operator' };
     const rng = new Rng(21 + dims);
     // Large weights: the plain DT-recall block with them expands distances; DT-L must still contract.
     const net = createModel(arch, () => rng.next() * 4 - 2) as DTLNet;
@@ -145,4 +146,37 @@ test('DT-L: a fresh net starts with no recall bias and t = ½, and training reac
   }
   tf.dispose([x, value, ...Object.values(grads)]);
   net.dispose();
+});
+
+for (const dims of [1, 2] as const) {
+  test(`DT-L ${dims}-D, matrix norm (the default): every normalised recurrent kernel has σ = 1 (recall: ${DTL_CONTRACTION}), and is √taps times the operator-norm kernel`, () => {
+    const base: Architecture = { kind: 'dt-l', dims, width: 6, inChannels: dims === 2 ? 3 : 1, maxIters: 4, blocks: 2 };
+    const rng = new Rng(40 + dims);
+    const net = createModel(base, () => rng.next() * 4 - 2) as DTLNet;
+    const strict = createModel({ ...base, spectralNorm: 'operator' }, new Map([...net.weights].map(([k, v]) => [k, v.dataSync() as Float32Array]))) as DTLNet;
+    const taps = dims === 2 ? 9 : 3;
+    for (const name of net.recurrentWeightNames()) {
+      const k = net.normalisedKernel(name, name === 'recur_block.0.weight' ? DTL_CONTRACTION : 1);
+      const cols = k.shape[k.shape.length - 1];
+      const { sigma } = spectralNorm(k.dataSync() as Float32Array, k.size / cols, cols);
+      const want = name === 'recur_block.0.weight' ? DTL_CONTRACTION : 1;
+      assert.ok(Math.abs(sigma - want) < 1e-3, `${name}: σ = ${sigma}, want ${want}`);
+      const ks = strict.normalisedKernel(name, name === 'recur_block.0.weight' ? DTL_CONTRACTION : 1);
+      assert.ok(norm(tf.sub(k, tf.mul(ks, Math.sqrt(taps)))) < 1e-4 * norm(k), `${name}: matrix = √${taps} · operator`);
+      tf.dispose([k, ks]);
+    }
+    net.dispose();
+    strict.dispose();
+  });
+}
+
+test('spectralNorm field: only dt-l has it, only matrix or operator, and a training config gives dt-l the matrix default', () => {
+  const arch = { kind: 'dt-l', dims: 1, width: 4, inChannels: 1, maxIters: 3, blocks: 1 };
+  assert.doesNotThrow(() => validateArchitecture({ ...arch, spectralNorm: 'operator' }, 'm.json'));
+  assert.throws(() => validateArchitecture({ ...arch, spectralNorm: 'frobenius' }, 'm.json'), /m\.json: invalid architecture: spectralNorm must be one of matrix, operator, got "frobenius"/);
+  assert.throws(() => validateArchitecture({ ...arch, kind: 'dt-recall', spectralNorm: 'matrix' }, 'm.json'), /spectralNorm applies to dt-l only, not dt-recall/);
+  assert.equal(architectureOf(resolveTrainConfig({ problem: 'prefix-sums', model: 'dt-l' })).spectralNorm, 'matrix');
+  assert.equal(architectureOf(resolveTrainConfig({ problem: 'prefix-sums', model: 'dt-l', spectralNorm: 'operator' })).spectralNorm, 'operator');
+  assert.equal(architectureOf(resolveTrainConfig({ problem: 'prefix-sums' })).spectralNorm, undefined);
+  assert.throws(() => resolveTrainConfig({ problem: 'prefix-sums', spectralNorm: 'operator' }), /spectralNorm applies to dt-l only, not dt-recall/);
 });
