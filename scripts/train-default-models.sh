@@ -24,8 +24,9 @@ ship() {
   rm -rf "media/models/$1" && cp -r "$OUT/$1" "media/models/$1"
 }
 
-# Prefix sums: DT-recall (trained on 32 bits, selected on 64 bits) and the feed-forward baseline (the last epoch is
-# shipped). The recipes (src/engine/train/recipe.ts) hold every training field; `train --recipe NAME` runs them.
+# Prefix sums: DT-recall (16 bits, then 32 bits selected on 64 bits; about a minute) and the feed-forward baseline
+# (the last epoch is shipped). The recipes (src/shared/recipes.ts) hold every training field; `train --recipe NAME`
+# runs them.
 train prefix-sums --recipe prefix-sums --seed 1
 train prefix-sums-ff --recipe prefix-sums-ff --seed 1
 rm -rf "$OUT/prefix-sums-ff" && cp -r "$OUT/.prefix-sums-ff.last" "$OUT/prefix-sums-ff" && rm -f "$OUT/prefix-sums-ff/"{train-state.json,optimizer.bin}
