@@ -110,9 +110,9 @@ export const BUILTIN_RECIPES: Record<string, Recipe> = {
     name: 'mazes-quick', problem: 'mazes',
     description: 'The mazes curriculum with early stops: 5×5 at 10 iterations (up to 15 epochs, stop at 99 % on 7×7), then ' +
       '9×9 at 30 iterations, lr 5e-4, up to 3 epochs, stopping once 13×13 at 44 iterations reaches 97 %.',
-    // A candidate for the default (docs/seeds.md): seed 2 took 40 min on 2 shared cores and solves 100 % of fresh
-    // 13×13 mazes at 60 iterations. It is not the default until every seed is measured; the default is the recipe
-    // the bundled model came from.
+    // A candidate for the default (docs/seeds.md): on 2 shared cores seeds 2 and 3 took 40 and 57 min and solve
+    // 99.5–100 % of fresh 13×13 mazes; seed 1 took 67 min and solves 87.5 %. It is not the default while a seed
+    // fails; the default is the recipe the bundled model came from.
     stages: [
       { name: '5x5', ...MAZES_5, epochs: 15, stopAt: 0.99 },
       { name: '9x9', maxIters: 30, size: 9, valSize: 13, epochs: 3, lr: 0.0005, stopAt: 0.97 },
