@@ -13,9 +13,9 @@
  *   - every recurrent conv W is spectrally normalised. M is W reshaped to [k^dims·Cin, Cout] and σ its largest
  *     singular value (power iteration). Two modes (`Architecture.spectralNorm`):
  *       `matrix` (the default): W / σ(M), what torch.nn.utils.spectral_norm computes; the paper speaks of an
- *       approximate Lipschitz constant below one, which this matches (its code is not public). σ(M) does not bound the conv operator (a conv is M applied to
- *       the im2col patches, and every input value appears in k^dims of them), so the block is a contraction only
- *       approximately;
+ *       approximate Lipschitz constant below one, which this matches (its code is not public). σ(M) does not bound
+ *       the conv operator (a conv is M applied to the im2col patches, and every input value appears in k^dims of
+ *       them), so the block is a contraction only approximately;
  *       `operator`: W / (σ(M)·√(k^dims)). ‖conv_W‖ ≤ σ(M)·√(k^dims), so each normalised conv is 1-Lipschitz on any
  *       image size and the bounds below hold exactly. The price: the convs are shrunk by up to √3 (1-D) or 3 (2-D)
  *       more than they need to be: on 16-bit prefix sums (seed 1, 30 epochs) it reached 21 % where `matrix` reached
@@ -42,7 +42,7 @@
  */
 import { tf } from '../tf';
 import type { Architecture } from '../../shared/architecture';
-import { DTNet, recurrentBlockSpecs, type WeightSpec } from './dtNet';
+import { DTNet, firstResidualIndex, recurrentBlockSpecs, type WeightSpec } from './dtNet';
 import { conv, get } from './blocks';
 
 /** Lipschitz constant of the recurrent block in the hidden state. */
@@ -145,19 +145,13 @@ export class DTLNet extends DTNet {
       const recall = conv(d, tf.concat([thought, x], d + 1), this.normalisedKernel('recur_block.0.weight', DTL_CONTRACTION));
       let h = tf.add(recall, get(this.weights, 'recur_block.0.bias'));
       if (d === 1) h = tf.elu(h);
-      for (const p of this.residualPrefixes()) {
+      for (const p of residualPrefixes(this.arch)) {
         const inner = conv(d, tf.elu(conv(d, h, this.normalisedKernel(`${p}.conv1.weight`))), this.normalisedKernel(`${p}.conv2.weight`));
         const t = tf.sigmoid(get(this.weights, `${p}.mix`)); // [1]: broadcasts over every position and channel
         h = tf.elu(tf.add(tf.mul(tf.sub(1, t), h), tf.mul(t, inner)));
       }
       return h;
     });
-  }
-
-  /** Name prefixes of the residual blocks inside recur_block (the paper's Sequential indices). */
-  private residualPrefixes(): string[] {
-    const bi = this.arch.dims === 1 ? 2 : 1;
-    return Array.from({ length: this.arch.blocks }, (_, b) => `recur_block.${bi}.${b}`);
   }
 
   /** DT-recall's recurrent weights, plus the recall bias [width] and one mixing scalar [1] per residual block. */
@@ -173,9 +167,11 @@ export class DTLNet extends DTNet {
 
 /** The weights DT-L has beyond DT-recall's: the recall bias [width] and a mixing scalar [1] per residual block. */
 export function dtlExtraSpecs(arch: Architecture): WeightSpec[] {
-  const bi = arch.dims === 1 ? 2 : 1;
-  return [
-    { name: 'recur_block.0.bias', shape: [arch.width] },
-    ...Array.from({ length: arch.blocks }, (_, b) => ({ name: `recur_block.${bi}.${b}.mix`, shape: [1] })),
-  ];
+  return [{ name: 'recur_block.0.bias', shape: [arch.width] }, ...residualPrefixes(arch).map((p) => ({ name: `${p}.mix`, shape: [1] }))];
+}
+
+/** Name prefixes of the residual blocks inside recur_block (the paper's Sequential indices). */
+function residualPrefixes(arch: Architecture): string[] {
+  const bi = firstResidualIndex(arch);
+  return Array.from({ length: arch.blocks }, (_, b) => `recur_block.${bi}.${b}`);
 }

@@ -184,7 +184,7 @@ export function recurrentBlockSpecs(arch: Architecture, prefix: string): WeightS
  * Index of the residual layer inside the paper's recur_block Sequential: after the recall conv, and in 1-D after
  * the ReLU that follows it.
  */
-function firstResidualIndex(arch: Architecture): number {
+export function firstResidualIndex(arch: Architecture): number {
   if (!hasRecall(arch)) return 0;
   return arch.dims === 1 ? 2 : 1;
 }

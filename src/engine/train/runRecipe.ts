@@ -205,7 +205,6 @@ export function recipeSideDirs(outDir: string, recipe: Recipe): string[] {
   return dirs;
 }
 
-/** Training and validation time summed over the epochs, so a stage resumed after a stop still counts them all. */
 /** A stage's epochs as model.json keeps them (seconds include validation; norms to 4 significant digits). */
 function stageHistory(r: TrainResult): StageEpoch[] {
   const sig = (x: number) => Number(x.toPrecision(4));
@@ -216,6 +215,7 @@ function stageHistory(r: TrainResult): StageEpoch[] {
   }));
 }
 
+/** Training and validation time summed over the epochs, so a stage resumed after a stop still counts them all. */
 function stageSeconds(r: TrainResult): number {
   return Math.round(r.history.reduce((a, h) => a + h.seconds + (h.validationSeconds ?? 0), 0));
 }
