@@ -39,10 +39,10 @@ npx tsx scripts/quantize-model.ts media/models/prefix-sums-ff
 train prefix-sums-dt --recipe prefix-sums-dt --seed 1
 record prefix-sums-dt length 32 60; record prefix-sums-dt length 128 200; record prefix-sums-dt length 512 200; ship prefix-sums-dt
 
-# Mazes: DT-recall, width 32, the two-stage curriculum of the `mazes` recipe on the libtorch backend (see README
+# Mazes: DT-recall, width 32, the two-stage curriculum of the `mazes-bundled` recipe on the libtorch backend (see README
 # "Bundled models"): 5×5 mazes at 10 iterations, then 9×9 at 30 iterations from those weights, selected on 13×13.
 # Two seeds; the sweep keeps the better by that validation (sweep.json).
-$DT train --recipe mazes --seeds 11,12 --out "$OUT/mazes-sweep" > "$OUT/mazes-sweep.log"
+$DT train --recipe mazes-bundled --seeds 11,12 --out "$OUT/mazes-sweep" > "$OUT/mazes-sweep.log"
 BEST=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).kept)' "$OUT/mazes-sweep/sweep.json")
 echo "== mazes: shipping $BEST (best 13×13 validation of the seeds)" >&2
 rm -rf "$OUT/mazes" && cp -r "$OUT/mazes-sweep/$BEST" "$OUT/mazes"

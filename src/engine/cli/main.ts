@@ -73,7 +73,7 @@ program
   .command('train')
   .description('train a model with the progressive loss and write a checkpoint directory')
   .addOption(new Option('--problem <p>', 'puzzle family (alone: runs its default recipe)').choices(['prefix-sums', 'mazes', 'chess']))
-  .option('--recipe <name|file>', 'a built-in recipe (prefix-sums, mazes, mazes-quick, chess, and the baselines -dt, -ff) or a recipe .json; training flags then override every stage')
+  .option('--recipe <name|file>', 'a built-in recipe (prefix-sums, mazes, mazes-bundled, chess, and the baselines -dt, -ff) or a recipe .json; training flags then override every stage')
   .option('--seeds <list>', 'a seed sweep, e.g. 1,2,3: the recipe once per seed in <out>/seed-<S>, summary in <out>/sweep.json')
   .addOption(new Option('--sampling <s>', "progressive loss draws: independent n and k (the paper's code) or a uniform total n + k").choices(['independent', 'uniform-total']))
   .addOption(new Option('--model <kind>', 'architecture (default: the recipe\'s; dt-recall)').choices(['dt-recall', 'dt', 'feedforward', 'dt-l']))

@@ -28,7 +28,7 @@ const tiny: Recipe = {
   ],
 };
 
-test('built-in recipes: every one validates, and each problem\'s default is its bundled model\'s recipe', () => {
+test('built-in recipes: every one validates; the defaults and the bundled models\' recipes', () => {
   for (const [name, r] of Object.entries(BUILTIN_RECIPES)) assert.equal(validateRecipe(structuredClone(r), name).name, name);
   // Against the commands recorded in the bundled models' model.json.
   const psRecipe = defaultRecipe('prefix-sums');
@@ -42,12 +42,21 @@ test('built-in recipes: every one validates, and each problem\'s default is its 
   assert.equal(resolveTrainConfig({ problem: 'prefix-sums' }).clip, 1);
   assert.equal(resolveTrainConfig({ problem: 'prefix-sums' }).sampling, 'independent');
   for (const name of ['prefix-sums-dt', 'prefix-sums-ff']) assert.equal(resolveTrainConfig(stageConfig(BUILTIN_RECIPES[name], 0)).sampling, 'independent', name);
-  const mz = defaultRecipe('mazes');
-  assert.equal(mz.stages.length, 2);
-  const [m1, m2] = [0, 1].map((i) => resolveTrainConfig(stageConfig(mz, i)));
+  // The bundled maze model's curriculum (its model.json: 5×5 for 15 epochs, then 9×9 for 6 epochs at lr 5e-4).
+  const mb = BUILTIN_RECIPES['mazes-bundled'];
+  assert.equal(mb.stages.length, 2);
+  const [m1, m2] = [0, 1].map((i) => resolveTrainConfig(stageConfig(mb, i)));
   assert.deepEqual([m1.width, m1.maxIters, m1.alpha, m1.lrThrottle, m1.size, m1.valSize, m1.epochs, m1.batchSize, m1.trainSize], [32, 10, 0.5, false, 5, 7, 15, 32, 10000]);
   // Stage 2 inherits width, α and the throttle from stage 1 and changes the rest.
   assert.deepEqual([m2.width, m2.maxIters, m2.alpha, m2.lrThrottle, m2.size, m2.valSize, m2.valIters, m2.epochs, m2.lr], [32, 30, 0.5, false, 9, 13, 44, 6, 0.0005]);
+  assert.equal(m2.clip, null);
+  // The maze default: the same curriculum, clipped at 2 in both stages (inherited), with stops and small 9×9 epochs.
+  const mz = defaultRecipe('mazes');
+  assert.equal(mz.name, 'mazes');
+  const [d1, d2] = [0, 1].map((i) => resolveTrainConfig(stageConfig(mz, i)));
+  assert.deepEqual([d1.width, d1.maxIters, d1.size, d1.valSize, d1.clip, d1.epochs, d1.stopAt], [32, 10, 5, 7, 2, 15, 0.95]);
+  assert.deepEqual([d2.width, d2.maxIters, d2.size, d2.valSize, d2.valIters, d2.clip, d2.trainSize, d2.epochs, d2.stopAt, d2.lr], [32, 30, 9, 13, 44, 2, 5000, 8, 0.97, 0.0005]);
+  assert.deepEqual([d2.milestones, d2.gamma], [[5], 0.1]);
 });
 
 test('bad recipe files: errors name the file, the stage and the field', () => {
