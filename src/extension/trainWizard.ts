@@ -5,7 +5,7 @@
  */
 import type { ProblemId } from '../shared/problems/problem';
 import type { TrainProgress } from '../shared/protocol/engine';
-import { BUILTIN_RECIPES, estimateRecipeSeconds, formatDuration, stageFields, type Recipe } from '../shared/recipes';
+import { BUILTIN_RECIPES, estimateRecipeSeconds, formatDuration, formatDurationRange, MEASURED_RUNS, stageFields, type Recipe } from '../shared/recipes';
 
 export type TrainMode = 'recipe' | 'sweep' | 'custom';
 
@@ -33,9 +33,12 @@ export function modeChoices(problem: ProblemId): ModeChoice[] {
   // most it takes.
   const capped = recipe.stages.some((s) => (s.stopAt !== undefined && s.stopAt !== null) || (s.restartBelow !== undefined && s.restartBelow !== null));
   const est = (s: number | undefined) => (s === undefined ? 'duration unknown' : `${capped ? 'at most ' : ''}${formatDuration(s)} (${ESTIMATE_NOTE})`);
+  // The seeds measured with this very recipe say what a run usually takes; the cap stays beside it.
+  const measured = MEASURED_RUNS[recipe.name];
+  const usual = measured ? `${formatDurationRange(measured.minSeconds, measured.maxSeconds)} on each of ${measured.seeds} measured seeds, ` : '';
   const stages = recipe.stages.length > 1 ? `${recipe.stages.length} stages: ` : '';
   return [
-    { mode: 'recipe', label: `Default recipe — ${est(one)}`, detail: `${stages}${recipe.description ?? recipe.name}`, seconds: one },
+    { mode: 'recipe', label: `Default recipe — ${usual}${est(one)}`, detail: `${stages}${recipe.description ?? recipe.name}`, seconds: one },
     {
       mode: 'sweep',
       label: `Seed sweep: the default recipe with seeds ${SWEEP_SEEDS.join(', ')} — ${est(one !== undefined ? one * SWEEP_SEEDS.length : undefined)}`,

@@ -224,6 +224,22 @@ export function estimateRecipeSeconds(recipe: Recipe, overrides: Partial<StageSh
   return total;
 }
 
+/**
+ * Whole runs of a built-in recipe, measured per seed (docs/seeds.md: libtorch, 2 cores, one run per core): what a
+ * recipe with stop rules usually takes, beside its cap.
+ */
+export const MEASURED_RUNS: Readonly<Record<string, { seeds: number; minSeconds: number; maxSeconds: number }>> = {
+  'prefix-sums': { seeds: 5, minSeconds: 47, maxSeconds: 150 },
+  mazes: { seeds: 5, minSeconds: 976, maxSeconds: 2133 },
+};
+
+/** "16–36 min", "1–3 min", "50 min – 1 h 10 min". */
+export function formatDurationRange(minSeconds: number, maxSeconds: number): string {
+  const [a, b] = [minSeconds, maxSeconds].map((x) => Math.max(1, Math.round(x / 60)));
+  if (b < 60) return a === b ? `${a} min` : `${a}–${b} min`;
+  return `${formatDuration(minSeconds).slice(2)} – ${formatDuration(maxSeconds).slice(2)}`;
+}
+
 /** "≈ 8 min", "≈ 1 h 40 min". */
 export function formatDuration(seconds: number): string {
   const m = Math.max(1, Math.round(seconds / 60));

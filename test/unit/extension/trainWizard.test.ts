@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { customEstimate, formatEta, modeChoices, progressMessage, stepTitle, wizardSteps } from '../../../src/extension/trainWizard';
-import { BUILTIN_RECIPES, STEP_REFERENCES, estimateRecipeSeconds, estimateStageSeconds, formatDuration } from '../../../src/shared/recipes';
+import { BUILTIN_RECIPES, STEP_REFERENCES, estimateRecipeSeconds, estimateStageSeconds, formatDuration, formatDurationRange } from '../../../src/shared/recipes';
 import type { TrainProgress } from '../../../src/shared/protocol/engine';
 
 test('wizard titles count every question they will ask: the last one is n/n (run name and chess file included)', () => {
@@ -50,8 +50,12 @@ test('estimates: the reference shapes reproduce their measured seconds per step;
 test('mode choices name the estimated duration; wider nets and more epochs estimate longer', () => {
   const c = modeChoices('prefix-sums');
   assert.deepEqual(c.map((x) => x.mode), ['recipe', 'sweep', 'custom']);
-  assert.match(c[0].label, /^Default recipe — at most ≈ \d+ min \(measured on 2 CPU cores with libtorch\)$/, 'prefix sums stop early: the estimate is a cap');
-  assert.match(modeChoices('mazes')[0].label, /^Default recipe — at most ≈ 1 h \d+ min \(measured/, 'mazes stop early too');
+  // Stop rules make the estimate a cap; the seeds measured with the recipe give the usual duration beside it.
+  assert.match(c[0].label, /^Default recipe — 1–3 min on each of 5 measured seeds, at most ≈ \d+ min \(measured on 2 CPU cores with libtorch\)$/);
+  assert.match(modeChoices('mazes')[0].label, /^Default recipe — \d+–\d+ min on each of 5 measured seeds, at most ≈ 1 h \d+ min \(measured/);
+  assert.doesNotMatch(modeChoices('chess')[0].label, /measured seeds/, 'chess has no per-seed measurement');
+  assert.equal(formatDurationRange(47, 150), '1–3 min');
+  assert.equal(formatDurationRange(3000, 4200), '50 min – 1 h 10 min');
   assert.ok(Math.abs(c[1].seconds! - 3 * c[0].seconds!) < 1e-6);
   const minutes = (s: string) => {
     const m = /≈ (?:(\d+) h ?)?(?:(\d+) min)?/.exec(s)!;
