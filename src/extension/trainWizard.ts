@@ -35,7 +35,7 @@ export function modeChoices(problem: ProblemId): ModeChoice[] {
   const est = (s: number | undefined) => (s === undefined ? 'duration unknown' : `${capped ? 'at most ' : ''}${formatDuration(s)} (${ESTIMATE_NOTE})`);
   // The seeds measured with this very recipe say what a run usually takes; the cap stays beside it.
   const measured = MEASURED_RUNS[recipe.name];
-  const usual = measured ? `${formatDurationRange(measured.minSeconds, measured.maxSeconds)} on each of ${measured.seeds} measured seeds, ` : '';
+  const usual = measured ? `${formatDurationRange(measured.minSeconds, measured.maxSeconds)} over ${measured.seeds} measured seeds, ` : '';
   const stages = recipe.stages.length > 1 ? `${recipe.stages.length} stages: ` : '';
   return [
     { mode: 'recipe', label: `Default recipe — ${usual}${est(one)}`, detail: `${stages}${recipe.description ?? recipe.name}`, seconds: one },

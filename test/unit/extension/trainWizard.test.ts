@@ -51,8 +51,8 @@ test('mode choices name the estimated duration; wider nets and more epochs estim
   const c = modeChoices('prefix-sums');
   assert.deepEqual(c.map((x) => x.mode), ['recipe', 'sweep', 'custom']);
   // Stop rules make the estimate a cap; the seeds measured with the recipe give the usual duration beside it.
-  assert.match(c[0].label, /^Default recipe — 1–3 min on each of 5 measured seeds, at most ≈ \d+ min \(measured on 2 CPU cores with libtorch\)$/);
-  assert.match(modeChoices('mazes')[0].label, /^Default recipe — \d+–\d+ min on each of 5 measured seeds, at most ≈ 1 h \d+ min \(measured/);
+  assert.match(c[0].label, /^Default recipe — 1–3 min over 5 measured seeds, at most ≈ \d+ min \(measured on 2 CPU cores with libtorch\)$/);
+  assert.match(modeChoices('mazes')[0].label, /^Default recipe — \d+–\d+ min over 5 measured seeds, at most ≈ 1 h \d+ min \(measured/);
   assert.doesNotMatch(modeChoices('chess')[0].label, /measured seeds/, 'chess has no per-seed measurement');
   assert.equal(formatDurationRange(47, 150), '1–3 min');
   assert.equal(formatDurationRange(3000, 4200), '50 min – 1 h 10 min');
