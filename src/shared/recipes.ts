@@ -235,13 +235,21 @@ export const MEASURED_RUNS: Readonly<Record<string, { seeds: number; minSeconds:
 
 /** "16–36 min", "1–3 min", "50 min – 1 h 10 min". */
 export function formatDurationRange(minSeconds: number, maxSeconds: number): string {
-  const [a, b] = [minSeconds, maxSeconds].map((x) => Math.max(1, Math.round(x / 60)));
+  const [a, b] = [minSeconds, maxSeconds].map(wholeMinutes);
   if (b < 60) return a === b ? `${a} min` : `${a}–${b} min`;
-  return `${formatDuration(minSeconds).slice(2)} – ${formatDuration(maxSeconds).slice(2)}`;
+  return `${minutesText(a)} – ${minutesText(b)}`;
 }
 
 /** "≈ 8 min", "≈ 1 h 40 min". */
 export function formatDuration(seconds: number): string {
-  const m = Math.max(1, Math.round(seconds / 60));
-  return m < 60 ? `≈ ${m} min` : `≈ ${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+  return `≈ ${minutesText(wholeMinutes(seconds))}`;
+}
+
+function wholeMinutes(seconds: number): number {
+  return Math.max(1, Math.round(seconds / 60));
+}
+
+/** "8 min", "1 h 40 min", "2 h". */
+function minutesText(m: number): string {
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
