@@ -15,6 +15,8 @@ import type { Architecture } from '../../shared/architecture';
 import type { Output } from './output';
 
 export interface BenchTrainOptions {
+  /** dt-recall (the paper's) or dt-l (spectrally normalised recurrence): the same step, a different block */
+  model?: 'dt-recall' | 'dt-l';
   dims: '1' | '2';
   width: number;
   iterations: number;
@@ -49,15 +51,16 @@ function randomBatch(dims: 1 | 2, batch: number, size: number, channels: number,
 
 export async function runBenchTrain(out: Output, o: BenchTrainOptions): Promise<void> {
   const dims = Number(o.dims) as 1 | 2;
-  const arch: Architecture = { kind: 'dt-recall', dims, width: o.width, inChannels: dims === 2 ? 3 : 1, maxIters: o.iterations, blocks: 2 };
+  const arch: Architecture = { kind: o.model ?? 'dt-recall', dims, width: o.width, inChannels: dims === 2 ? 3 : 1, maxIters: o.iterations, blocks: 2 };
   const rng = new Rng(1);
+  // Counted before the model exists: what a model caches across steps (DT-L's normalised kernels) is freed with it.
+  const tensorsBefore = tf.memory().numTensors;
   const model = createModel(arch, () => rng.next());
   const threads = o.threads ?? defaultGradientThreads();
   const workers = threads > 1 ? await GradientWorkers.start(model, threads) : undefined;
   const optimizer = new Optimizer(model.weights, { kind: 'adam', weightDecay: 2e-4, clipNorm: null });
   const batch = randomBatch(dims, o.batch, o.size, arch.inChannels, 2);
   const times: number[] = [];
-  const tensorsBefore = tf.memory().numTensors;
   const bar = out.progress(o.steps + 2, 'bench');
   try {
     for (let s = 0; s < o.steps + 2; s++) {
@@ -74,8 +77,8 @@ export async function runBenchTrain(out: Output, o: BenchTrainOptions): Promise<
   }
   // Adam's state is held on purpose while stepping: free it first, so what remains is a real leak.
   optimizer.dispose();
-  const leaked = tf.memory().numTensors - tensorsBefore;
   model.dispose();
+  const leaked = tf.memory().numTensors - tensorsBefore;
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   const flops = stepFlops(arch, o.batch, o.size, o.iterations);
@@ -85,7 +88,7 @@ export async function runBenchTrain(out: Output, o: BenchTrainOptions): Promise<
     backend_description: backendInfo().description,
     threads,
     gflops: Math.round((flops / (median / 1000) / 1e9) * 10) / 10,
-    config: { dims, width: o.width, iterations: o.iterations, batch: o.batch, size: o.size, steps: o.steps },
+    config: { model: arch.kind, dims, width: o.width, iterations: o.iterations, batch: o.batch, size: o.size, steps: o.steps },
     min_ms: Math.round(times[0] * 10) / 10,
     max_ms: Math.round(times[times.length - 1] * 10) / 10,
     tensors_leaked_per_run: leaked,
@@ -93,7 +96,7 @@ export async function runBenchTrain(out: Output, o: BenchTrainOptions): Promise<
   };
   out.record(
     rec,
-    `train step, dims ${dims}, width ${o.width}, T ${o.iterations}, batch ${o.batch}, size ${o.size}: median ${rec.median_ms} ms ` +
+    `train step, ${arch.kind}, dims ${dims}, width ${o.width}, T ${o.iterations}, batch ${o.batch}, size ${o.size}: median ${rec.median_ms} ms ` +
       `(min ${rec.min_ms}, max ${rec.max_ms}) ≈ ${rec.gflops} GFLOP/s on ${rec.backend_description}, ${threads} thread(s); peak rss ${rec.peak_rss_mb} MB`,
   );
 }

@@ -173,6 +173,7 @@ generate
 program
   .command('bench')
   .description('median ms of one training step (T iterations with recall, head on the last, cross-entropy, backward, update)')
+  .addOption(new Option('--model <kind>', 'architecture').choices(['dt-recall', 'dt-l']).default('dt-recall'))
   .addOption(new Option('--dims <d>', '1 or 2').choices(['1', '2']).default('2'))
   .option('--width <w>', 'width', int('--width'), 32)
   .option('--iterations <t>', 'recurrent iterations T', int('--iterations'), 20)

@@ -33,7 +33,8 @@
  *   the reshaped kernels only, and convergence is what training makes of it (measured per model, not promised).
  *   - σ is differentiable as uᵀMv with u, v held constant (Miyato et al. 2018, the paper's spectral_norm); u, v come
  *     from a power iteration run in plain JS on the current weights, warm-started from the previous vectors and
- *     cached per weight version, so it costs a few small mat-vecs per optimizer step.
+ *     cached per weight version, so it costs a few small mat-vecs per optimizer step. The normalised kernels
+ *     themselves are made once per weight version and gradient tape, not once per iteration (`iterationKernel`).
  *
  * Departures: the paper also batch-normalises the input and the non-recurrent convolutions; here the projection and
  * head stay DT-recall's (no normalisation), so a DT-L net thinks on a tile exactly as on the whole maze. The
@@ -96,8 +97,25 @@ export function spectralNorm(m: Float32Array, rows: number, cols: number, v0?: F
   return { sigma, u, v };
 }
 
+/**
+ * A normalised kernel kept across iterations: valid for one weight version (`dataId`) and one gradient tape
+ * (`tape`: the engine's active tape, or null outside any gradient function).
+ */
+interface KernelMemo {
+  dataId: object;
+  tape: unknown;
+  kernel: tf.Tensor;
+}
+
+/** The tape ops are recorded on now, or null when none is: a kernel made under one tape carries no gradient into another. */
+function activeTape(): unknown {
+  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: unknown };
+  return state.gradientDepth > 0 ? state.activeTape : null;
+}
+
 export class DTLNet extends DTNet {
   private readonly sigmaCache = new Map<string, SigmaCache>();
+  private readonly kernelMemo = new Map<string, KernelMemo>();
 
   constructor(arch: Architecture, init?: Map<string, Float32Array> | (() => number)) {
     if (arch.kind !== 'dt-l') throw new Error(`DTLNet needs kind dt-l, got ${arch.kind}`);
@@ -139,19 +157,43 @@ export class DTLNet extends DTNet {
     });
   }
 
+  /**
+   * normalisedKernel(name, scale), computed once per weight version and gradient tape and reused by every iteration
+   * after it. The kernel depends only on the weights, so recomputing it each iteration (a reshape, an outer product,
+   * a sum and a division per conv) repeats the same values; under a tape, one kernel used by k iterations gets the
+   * sum of their gradients, as k copies of it would. The memo is kept out of tf.tidy; a tape's backward pass frees
+   * what it saved, so a kernel is never reused past its tape.
+   */
+  private iterationKernel(name: string, scale = 1): tf.Tensor {
+    const dataId = (get(this.weights, name) as unknown as { dataId: object }).dataId;
+    const tape = activeTape();
+    const memo = this.kernelMemo.get(name);
+    if (memo && memo.dataId === dataId && memo.tape === tape && !memo.kernel.isDisposed) return memo.kernel;
+    memo?.kernel.dispose();
+    const kernel = tf.keep(this.normalisedKernel(name, scale));
+    this.kernelMemo.set(name, { dataId, tape, kernel });
+    return kernel;
+  }
+
   override step(thought: tf.Tensor, x: tf.Tensor, _i: number): tf.Tensor {
     const d = this.arch.dims;
     return tf.tidy(() => {
-      const recall = conv(d, tf.concat([thought, x], d + 1), this.normalisedKernel('recur_block.0.weight', DTL_CONTRACTION));
+      const recall = conv(d, tf.concat([thought, x], d + 1), this.iterationKernel('recur_block.0.weight', DTL_CONTRACTION));
       let h = tf.add(recall, get(this.weights, 'recur_block.0.bias'));
       if (d === 1) h = tf.elu(h);
       for (const p of residualPrefixes(this.arch)) {
-        const inner = conv(d, tf.elu(conv(d, h, this.normalisedKernel(`${p}.conv1.weight`))), this.normalisedKernel(`${p}.conv2.weight`));
+        const inner = conv(d, tf.elu(conv(d, h, this.iterationKernel(`${p}.conv1.weight`))), this.iterationKernel(`${p}.conv2.weight`));
         const t = tf.sigmoid(get(this.weights, `${p}.mix`)); // [1]: broadcasts over every position and channel
         h = tf.elu(tf.add(tf.mul(tf.sub(1, t), h), tf.mul(t, inner)));
       }
       return h;
     });
+  }
+
+  override dispose(): void {
+    for (const { kernel } of this.kernelMemo.values()) kernel.dispose();
+    this.kernelMemo.clear();
+    super.dispose();
   }
 
   /** DT-recall's recurrent weights, plus the recall bias [width] and one mixing scalar [1] per residual block. */

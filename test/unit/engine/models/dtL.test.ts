@@ -97,6 +97,58 @@ test('DT-L: the Lipschitz bound holds after training steps change the weights (Ï
   net.dispose();
 });
 
+test('DT-L: kernels made once per weight version and tape: steps match a fresh net after weight changes, gradients match finite differences, no tensors leak', () => {
+  const arch: Architecture = { kind: 'dt-l', dims: 2, width: 4, inChannels: 3, maxIters: 3, blocks: 1 };
+  const rng = new Rng(17);
+  const net = createModel(arch, () => rng.next() * 2 - 1) as DTLNet;
+  for (const { name, shape } of dtlExtraSpecs(arch)) net.weights.get(name)!.assign(randomTensor(rng, shape, 0.5));
+  const x = randomTensor(rng, [1, 5, 5, 3]);
+  const fresh = () => createModel(arch, new Map([...net.weights].map(([k, v]) => [k, v.dataSync() as Float32Array])));
+  const loss = (m: typeof net | ReturnType<typeof fresh>) => tf.tidy(() => tf.sum(tf.square(m.forward(x, 3).thought)).dataSync()[0]);
+  const name = 'recur_block.1.0.conv1.weight';
+  const w = net.weights.get(name)!;
+  // A forward outside any tape, then one under a tape (whose kernels must be its own, or no gradient reaches W),
+  // then outside again (the tape's backward pass frees what it saved).
+  loss(net);
+  const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, 3).thought)) as tf.Scalar);
+  const g = grads[w.name].dataSync() as Float32Array;
+  const f0 = value.dataSync()[0];
+  assert.ok(Math.abs(loss(net) - f0) < 1e-4 * Math.abs(f0), 'forward outside the tape agrees with the one under it');
+  // Central differences on the largest gradient entries: the memoised kernel must carry every iteration's gradient.
+  const values = w.dataSync() as Float32Array;
+  const biggest = [...g.keys()].sort((a, b) => Math.abs(g[b]) - Math.abs(g[a])).slice(0, 3);
+  for (const i of biggest) {
+    const eps = 1e-2;
+    const probe = (delta: number) => {
+      const v = Float32Array.from(values);
+      v[i] += delta;
+      w.assign(tf.tensor(v, w.shape));
+      return loss(net);
+    };
+    const numeric = (probe(eps) - probe(-eps)) / (2 * eps);
+    w.assign(tf.tensor(values, w.shape));
+    assert.ok(Math.abs(numeric - g[i]) < 0.05 * Math.abs(g[i]) + 1e-3, `${name}[${i}]: tape ${g[i]}, finite difference ${numeric}`);
+  }
+  tf.dispose([value, ...Object.values(grads)]);
+  // After a weight change the memo is stale: a net built fresh from the new weights must give the same state.
+  w.assign(tf.mul(w, -0.5));
+  const other = fresh();
+  assert.ok(Math.abs(loss(net) - loss(other)) < 1e-5 * Math.abs(loss(other)), 'same state as a fresh net after the weights change');
+  other.dispose();
+  // Repeated tapes and forwards keep the tensor count flat.
+  const count = () => {
+    const r = tf.variableGrads(() => tf.sum(tf.square(net.forward(x, 3).thought)) as tf.Scalar);
+    tf.dispose([r.value, ...Object.values(r.grads)]);
+    loss(net);
+    return tf.memory().numTensors;
+  };
+  const first = count();
+  for (let i = 0; i < 5; i++) count();
+  assert.equal(count(), first, 'no tensors leak per training step');
+  x.dispose();
+  net.dispose();
+});
+
 test('DT-L: checkpoint round trip keeps the kind and the outputs; dt-recall checkpoints and onnx export are unchanged', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtl-'));
   try {
