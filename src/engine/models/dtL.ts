@@ -49,6 +49,9 @@ import { conv, get } from './blocks';
 /** Lipschitz constant of the recurrent block in the hidden state. */
 export const DTL_CONTRACTION = 0.9;
 
+/** The recall conv's weight (on concat[φ, x]), the one scaled by DTL_CONTRACTION. */
+const RECALL_WEIGHT = 'recur_block.0.weight';
+
 /** Power-iteration state of one weight: the right singular vector estimate, and the weight version it is for. */
 interface SigmaCache {
   dataId: object;
@@ -178,7 +181,7 @@ export class DTLNet extends DTNet {
   override step(thought: tf.Tensor, x: tf.Tensor, _i: number): tf.Tensor {
     const d = this.arch.dims;
     return tf.tidy(() => {
-      const recall = conv(d, tf.concat([thought, x], d + 1), this.iterationKernel('recur_block.0.weight', DTL_CONTRACTION));
+      const recall = conv(d, tf.concat([thought, x], d + 1), this.iterationKernel(RECALL_WEIGHT, DTL_CONTRACTION));
       let h = tf.add(recall, get(this.weights, 'recur_block.0.bias'));
       if (d === 1) h = tf.elu(h);
       for (const p of residualPrefixes(this.arch)) {
@@ -188,6 +191,17 @@ export class DTLNet extends DTNet {
       }
       return h;
     });
+  }
+
+  /** The stored weights with every recurrent kernel replaced by its normalised value (recall: scaled by c). */
+  override async inferenceWeights(): Promise<Map<string, Float32Array>> {
+    const out = await this.exportWeights();
+    for (const name of this.recurrentWeightNames()) {
+      const k = this.normalisedKernel(name, name === RECALL_WEIGHT ? DTL_CONTRACTION : 1);
+      out.set(name, (await k.data()) as Float32Array);
+      k.dispose();
+    }
+    return out;
   }
 
   override dispose(): void {
@@ -213,7 +227,7 @@ export function dtlExtraSpecs(arch: Architecture): WeightSpec[] {
 }
 
 /** Name prefixes of the residual blocks inside recur_block (the paper's Sequential indices). */
-function residualPrefixes(arch: Architecture): string[] {
+export function residualPrefixes(arch: Architecture): string[] {
   const bi = firstResidualIndex(arch);
   return Array.from({ length: arch.blocks }, (_, b) => `recur_block.${bi}.${b}`);
 }

@@ -158,6 +158,14 @@ export class DTNet {
     return out;
   }
 
+  /**
+   * The weights as inference uses them, by name, channels-last: the stored weights, except where a net transforms
+   * a weight before every use (DT-L's spectrally normalised kernels); exported graphs bake these in.
+   */
+  async inferenceWeights(): Promise<Map<string, Float32Array>> {
+    return this.exportWeights();
+  }
+
   dispose(): void {
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();

@@ -1,5 +1,5 @@
 /**
- * Export pieces of a 2-D DT/DT-recall net (projection, one recurrent step, head) as ONNX graphs, so that
+ * Export pieces of a 2-D DT/DT-recall/DT-L net (projection, one recurrent step, head) as ONNX graphs, so that
  * onnxruntime-node can run inference. No Python at run time: the ModelProto is written with the
  * tiny protobuf writer in protobuf.ts.
  *
@@ -12,6 +12,7 @@
 import type { Architecture } from '../../shared/architecture';
 import { hasRecall } from '../../shared/architecture';
 import { recurrentBlockSpecs } from '../models/dtNet';
+import { residualPrefixes } from '../models/dtL';
 import { ProtoWriter } from './protobuf';
 
 export type OnnxGraphKind = 'project' | 'step' | 'head' | 'stepHead';
@@ -72,9 +73,20 @@ class GraphBuilder {
     return name;
   }
 
-  conv(input: string, weight: string): string {
-    // 3×3, stride 1, zero padding 1 == tfjs 'same' == PyTorch Conv2d(k=3, padding=1, bias=False).
-    return this.node('Conv', [input, weight], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
+  /** Initializer of a float tensor with the given dims (a bias [C], a scalar as [1]). */
+  constant(name: string, values: Float32Array, dims: number[]): string {
+    const t = new ProtoWriter();
+    t.packedInts(1, dims); // TensorProto.dims
+    t.int(2, FLOAT); // TensorProto.data_type
+    t.string(8, name); // TensorProto.name
+    t.bytes(9, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    this.inits.push(t);
+    return name;
+  }
+
+  conv(input: string, weight: string, bias?: string): string {
+    // 3×3, stride 1, zero padding 1 == tfjs 'same' == PyTorch Conv2d(k=3, padding=1).
+    return this.node('Conv', bias ? [input, weight, bias] : [input, weight], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
   }
 }
 
@@ -95,7 +107,8 @@ function weightOf(weights: Map<string, Float32Array>, name: string): Float32Arra
 }
 
 /**
- * Build one ONNX model. `weights` are the net's channels-last values by PyTorch-style name (DTNet.exportWeights()).
+ * Build one ONNX model. `weights` are the net's channels-last values by PyTorch-style name as inference uses them
+ * (DTNet.inferenceWeights(): for DT-L the recurrent kernels are already spectrally normalised).
  * - project:  x [N,H,W,in] → thought [N,H,W,width]           relu(conv(x))
  * - step:     (thought, x) → next                            the tied recurrent block (recall conv + residual blocks)
  * - head:     thought → logits [N,H,W,2]
@@ -104,8 +117,6 @@ function weightOf(weights: Map<string, Float32Array>, name: string): Float32Arra
 export function exportOnnx(arch: Architecture, weights: Map<string, Float32Array>, kind: OnnxGraphKind): Uint8Array {
   if (arch.dims !== 2) throw new Error(`onnx export supports 2-D nets only, got dims ${arch.dims}`);
   if (arch.kind === 'feedforward') throw new Error('onnx export supports the tied (recurrent) nets only, not feedforward');
-  // DT-L's step normalises its kernels and halves its residual sums: a graph of the plain block would be wrong.
-  if (arch.kind === 'dt-l') throw new Error('onnx export supports dt-recall and dt, not dt-l (it thinks with tfjs)');
   const g = new GraphBuilder();
   const { width: w, inChannels: c } = arch;
   const toNchw = (t: string) => g.node('Transpose', [t], { perm: [0, 3, 1, 2] });
@@ -128,7 +139,27 @@ export function exportOnnx(arch: Architecture, weights: Map<string, Float32Array
     return h;
   };
 
+  // Mirrors DTLNet.step (dtL.ts) for 2-D, with the normalised kernels of inferenceWeights() baked in:
+  // h = conv(concat[φ, x], K₀) + b, then per residual block h = elu((1 − t)·h + t·conv2(elu(conv1(h)))), t = sigmoid(m).
+  const stepDtl = (thought: string, x: string): string => {
+    const specs = recurrentBlockSpecs(arch, 'recur_block');
+    const cat = g.node('Concat', [thought, x], { axis: 1 });
+    const bias = g.constant('recur_block.0.bias', weightOf(weights, 'recur_block.0.bias'), [w]);
+    let h = g.conv(cat, g.kernel(specs[0].name, weightOf(weights, specs[0].name), w + c, w), bias);
+    residualPrefixes(arch).forEach((p, b) => {
+      const n1 = specs[1 + 2 * b].name;
+      const n2 = specs[2 + 2 * b].name;
+      const inner = g.conv(g.node('Elu', [g.conv(h, g.kernel(n1, weightOf(weights, n1), w, w))]), g.kernel(n2, weightOf(weights, n2), w, w));
+      const t = 1 / (1 + Math.exp(-weightOf(weights, `${p}.mix`)[0]));
+      const keep = g.constant(`${p}.keep`, Float32Array.of(1 - t), [1]);
+      const take = g.constant(`${p}.take`, Float32Array.of(t), [1]);
+      h = g.node('Elu', [g.node('Add', [g.node('Mul', [h, keep]), g.node('Mul', [inner, take])])]);
+    });
+    return h;
+  };
+
   const step = (thought: string, x: string): string => {
+    if (arch.kind === 'dt-l') return stepDtl(thought, x);
     // Mirrors applyRecurrentBlock (dtNet.ts) for 2-D: [recall conv, no ReLU] then residual blocks
     // relu(conv2(relu(conv1(h))) + h). Names come from recurrentBlockSpecs in the same order.
     const specs = recurrentBlockSpecs(arch, 'recur_block');

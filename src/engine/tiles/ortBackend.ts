@@ -50,11 +50,10 @@ export interface OrtKernelOptions {
 
 /** Build ORT sessions for a tied 2-D net. Throws when onnxruntime-node is unavailable or rejects the graphs. */
 export async function ortKernels(net: DTNet, opts: OrtKernelOptions = {}): Promise<TileKernels> {
-  if (net.arch.kind === 'dt-l') throw new Error('onnxruntime tile kernels support dt-recall and dt, not dt-l (it thinks with tfjs)');
   const { ort, error } = loadOrt();
   if (!ort) throw new Error(error);
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
-  const weights = await net.exportWeights();
+  const weights = await net.inferenceWeights();
   const sessionOptions = {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

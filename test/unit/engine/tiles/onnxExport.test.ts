@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../../../src/engine/tf';
-import { DTNet } from '../../../../src/engine/models/dtNet';
+import { tf, initBackend } from '../../../../src/engine/tf';
+import { createModel } from '../../../../src/engine/models/createModel';
+import { dtlExtraSpecs } from '../../../../src/engine/models/dtL';
 import { Rng } from '../../../../src/shared/rng';
 import { ProtoWriter } from '../../../../src/engine/tiles/protobuf';
 import { exportOnnx } from '../../../../src/engine/tiles/onnxExport';
@@ -31,12 +32,15 @@ test('exportOnnx rejects what it cannot express, naming the problem', () => {
   assert.throws(() => exportOnnx(arch, new Map(), 'step'), /missing weight "recur_block.0.weight"/);
 });
 
-test('onnxruntime-node runs the exported graphs and matches tfjs (recall and no-recall nets)', async (t) => {
+test('onnxruntime-node runs the exported graphs and matches tfjs (recall, no-recall and DT-L nets)', async (t) => {
   if (!loadOrt().ort) return t.skip(loadOrt().error);
   await initBackend('wasm');
   const rng = new Rng(7);
-  for (const kind of ['dt-recall', 'dt'] as const) {
-    const net = new DTNet({ kind, dims: 2, width: 6, inChannels: 3, maxIters: 30, blocks: 2 }, () => rng.next());
+  for (const kind of ['dt-recall', 'dt', 'dt-l'] as const) {
+    const arch = { kind, dims: 2 as const, width: 6, inChannels: 3, maxIters: 30, blocks: 2 };
+    const net = createModel(arch, () => rng.next());
+    // DT-L's recall bias and mixing weights start at 0: give them values, so the graph's use of them is checked.
+    if (kind === 'dt-l') for (const { name, shape } of dtlExtraSpecs(arch)) net.weights.get(name)!.assign(tf.tensor(Float32Array.from({ length: shape[0] }, () => rng.next() * 2 - 1), shape));
     const a = tfjsKernels(net);
     const b = await ortKernels(net, { threads: 1 });
     // two different shapes through the same sessions: the graphs' N, H, W are symbolic
