@@ -4,7 +4,10 @@
  * PyTorch on the same config. And `bench solve`: thinking on one big maze.
  * Speed is measured here, never asserted in unit tests.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { tf, backendInfo } from '../tf';
+import { bundledModelsDir } from '../checkpoint/modelSpecs';
 import { createModel } from '../models/createModel';
 import { Optimizer } from '../train/optimizer';
 import { trainStep } from '../train/trainer';
@@ -128,6 +131,12 @@ function parseIterations(value: string): number | 'auto' {
   return iterations;
 }
 
+/** `bench-solve` without --model: the bundled maze model when this install has it, else random weights. */
+function defaultSolveModel(): string {
+  const dir = bundledModelsDir();
+  return dir && existsSync(path.join(dir, 'mazes', 'model.json')) ? 'mazes' : 'random';
+}
+
 export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promise<void> {
   // The solve benchmark lives with the sparse thinker (src/engine/bench/solveBench.ts).
   const { benchSolve, formatSolveBench, SOLVE_PATHS } = await import('../bench/solveBench');
@@ -137,7 +146,7 @@ export async function runBenchSolve(out: Output, o: BenchSolveCliOptions): Promi
     size: o.size,
     iterations,
     width: o.width,
-    modelSpec: o.model,
+    modelSpec: o.model ?? defaultSolveModel(),
     seed: o.seed,
     tolerance: o.tolerance,
     selfTolerance: o.selfTolerance,
