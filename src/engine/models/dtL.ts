@@ -52,6 +52,11 @@ export const DTL_CONTRACTION = 0.9;
 /** The recall conv's weight (on concat[φ, x]), the one scaled by DTL_CONTRACTION. */
 const RECALL_WEIGHT = 'recur_block.0.weight';
 
+/** The factor a recurrent kernel is scaled by after normalisation: c for the recall conv, 1 for the others. */
+function kernelScale(name: string): number {
+  return name === RECALL_WEIGHT ? DTL_CONTRACTION : 1;
+}
+
 /** Power-iteration state of one weight: the right singular vector estimate, and the weight version it is for. */
 interface SigmaCache {
   dataId: object;
@@ -161,19 +166,19 @@ export class DTLNet extends DTNet {
   }
 
   /**
-   * normalisedKernel(name, scale), computed once per weight version and gradient tape and reused by every iteration
+   * normalisedKernel(name, kernelScale(name)), computed once per weight version and gradient tape and reused by every iteration
    * after it. The kernel depends only on the weights, so recomputing it each iteration (a reshape, an outer product,
    * a sum and a division per conv) repeats the same values; under a tape, one kernel used by k iterations gets the
    * sum of their gradients, as k copies of it would. The memo is kept out of tf.tidy; a tape's backward pass frees
    * what it saved, so a kernel is never reused past its tape.
    */
-  private iterationKernel(name: string, scale = 1): tf.Tensor {
+  private iterationKernel(name: string): tf.Tensor {
     const dataId = (get(this.weights, name) as unknown as { dataId: object }).dataId;
     const tape = activeTape();
     const memo = this.kernelMemo.get(name);
     if (memo && memo.dataId === dataId && memo.tape === tape && !memo.kernel.isDisposed) return memo.kernel;
     memo?.kernel.dispose();
-    const kernel = tf.keep(this.normalisedKernel(name, scale));
+    const kernel = tf.keep(this.normalisedKernel(name, kernelScale(name)));
     this.kernelMemo.set(name, { dataId, tape, kernel });
     return kernel;
   }
@@ -181,7 +186,7 @@ export class DTLNet extends DTNet {
   override step(thought: tf.Tensor, x: tf.Tensor, _i: number): tf.Tensor {
     const d = this.arch.dims;
     return tf.tidy(() => {
-      const recall = conv(d, tf.concat([thought, x], d + 1), this.iterationKernel(RECALL_WEIGHT, DTL_CONTRACTION));
+      const recall = conv(d, tf.concat([thought, x], d + 1), this.iterationKernel(RECALL_WEIGHT));
       let h = tf.add(recall, get(this.weights, 'recur_block.0.bias'));
       if (d === 1) h = tf.elu(h);
       for (const p of residualPrefixes(this.arch)) {
@@ -197,7 +202,7 @@ export class DTLNet extends DTNet {
   override async inferenceWeights(): Promise<Map<string, Float32Array>> {
     const out = await this.exportWeights();
     for (const name of this.recurrentWeightNames()) {
-      const k = this.normalisedKernel(name, name === RECALL_WEIGHT ? DTL_CONTRACTION : 1);
+      const k = this.normalisedKernel(name, kernelScale(name));
       out.set(name, (await k.data()) as Float32Array);
       k.dispose();
     }

@@ -63,22 +63,16 @@ class GraphBuilder {
       for (let kw = 0; kw < 3; kw++)
         for (let ci = 0; ci < cin; ci++)
           for (let co = 0; co < cout; co++) oihw[((co * cin + ci) * 3 + kh) * 3 + kw] = hwio[((kh * 3 + kw) * cin + ci) * cout + co];
-    const t = new ProtoWriter();
-    t.packedInts(1, [cout, cin, 3, 3]); // TensorProto.dims
-    t.int(2, FLOAT); // TensorProto.data_type
-    t.string(8, name); // TensorProto.name
-    // raw_data is little-endian; Float32Array is little-endian on every platform Node supports.
-    t.bytes(9, new Uint8Array(oihw.buffer, oihw.byteOffset, oihw.byteLength));
-    this.inits.push(t);
-    return name;
+    return this.constant(name, oihw, [cout, cin, 3, 3]);
   }
 
-  /** Initializer of a float tensor with the given dims (a bias [C], a scalar as [1]). */
+  /** Initializer of a float tensor with the given dims (a kernel, a bias [C], a scalar as [1]). */
   constant(name: string, values: Float32Array, dims: number[]): string {
     const t = new ProtoWriter();
     t.packedInts(1, dims); // TensorProto.dims
     t.int(2, FLOAT); // TensorProto.data_type
     t.string(8, name); // TensorProto.name
+    // raw_data is little-endian; Float32Array is little-endian on every platform Node supports.
     t.bytes(9, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     this.inits.push(t);
     return name;
