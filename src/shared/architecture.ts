@@ -23,6 +23,12 @@ export interface Architecture {
    * a 0.9-contraction on any input.
    */
   spectralNorm?: SpectralNorm;
+  /**
+   * dt-l only: batch normalisation after the input projection conv and the head's hidden convs (Bear et al. 2024
+   * normalise the input and the non-recurrent convolutions). Absent = false, which every DT-L checkpoint written
+   * before this field existed is.
+   */
+  batchNorm?: boolean;
 }
 
 export type SpectralNorm = 'matrix' | 'operator';
@@ -49,16 +55,23 @@ export const ARCHITECTURE_LIMITS = {
   parameters: 256 * 1024 * 1024,
 } as const;
 
+/** Channels through the output head: in, hidden, hidden, logits (Bansal et al. 2022, appendix A). */
+export function headChannels(a: Pick<Architecture, 'dims' | 'width'>): [number, number, number, number] {
+  return a.dims === 2 ? [a.width, 32, 8, 2] : [a.width, a.width, Math.floor(a.width / 2), 2];
+}
+
 /** Weights of an architecture, computed from the fields alone (no arrays built), for bounds checks. */
 export function parameterCount(a: Architecture): number {
   const k = a.dims === 2 ? 9 : 3;
   const w = a.width;
   const c = a.inChannels;
   const block = (a.kind !== 'dt' ? (w + c) * w * k : 0) + a.blocks * 2 * w * w * k;
-  const head = a.dims === 2 ? [w, 32, 8, 2] : [w, w, Math.floor(w / 2), 2];
+  const head = headChannels(a);
   const headParams = (head[0] * head[1] + head[1] * head[2] + head[2] * head[3]) * k;
   const dtlExtras = a.kind === 'dt-l' ? w + a.blocks : 0; // recall bias, a mixing scalar per residual block
-  return c * w * k + (a.kind === 'feedforward' ? a.maxIters : 1) * block + headParams + dtlExtras;
+  // scale and shift per normalised channel (the running statistics are state, not parameters)
+  const normParams = a.kind === 'dt-l' && a.batchNorm ? 2 * (w + head[1] + head[2]) : 0;
+  return c * w * k + (a.kind === 'feedforward' ? a.maxIters : 1) * block + headParams + dtlExtras + normParams;
 }
 
 /** Throws a message naming the field when an architecture read from a file is malformed. */
@@ -79,6 +92,10 @@ export function validateArchitecture(a: unknown, where: string): Architecture {
   if (o!.spectralNorm !== undefined) {
     if (o!.kind !== 'dt-l') fail(`spectralNorm applies to dt-l only, not ${o!.kind}`);
     if (!SPECTRAL_NORMS.includes(o!.spectralNorm)) fail(`spectralNorm must be one of ${SPECTRAL_NORMS.join(', ')}, got ${JSON.stringify(o!.spectralNorm)}`);
+  }
+  if (o!.batchNorm !== undefined) {
+    if (o!.kind !== 'dt-l') fail(`batchNorm applies to dt-l only, not ${o!.kind}`);
+    if (typeof o!.batchNorm !== 'boolean') fail(`batchNorm must be true or false, got ${JSON.stringify(o!.batchNorm)}`);
   }
   const params = parameterCount(o as Architecture);
   if (params > ARCHITECTURE_LIMITS.parameters) {

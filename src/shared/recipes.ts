@@ -41,6 +41,8 @@ export interface RecipeStage {
   sampling?: 'independent' | 'uniform-total';
   /** dt-l: spectral normalisation of its recurrent convs (shared/architecture.ts) */
   spectralNorm?: 'matrix' | 'operator';
+  /** dt-l: batch norm after the projection and the head's hidden convs (shared/architecture.ts) */
+  batchNorm?: boolean;
   /** stop the stage once its selection accuracy reaches this (epochs is then a cap); null: run every epoch */
   stopAt?: number | null;
   minRating?: number;

@@ -233,14 +233,15 @@ function countBlocks(has: (k: string) => boolean, prefix: string): number {
 }
 
 /**
- * The weights an architecture needs, channels-last. DTNet.weightSpecs() only reads `this.arch`, so we call it on
+ * The weights and buffers an architecture needs, channels-last. DTNet.weightSpecs() only reads `this.arch`, so we call it on
  * a bare prototype instead of building a model (which would allocate every weight as a tensor).
  */
 export function expectedWeightSpecs(arch: Architecture): WeightSpec[] {
   const cls = arch.kind === 'feedforward' ? FeedForwardNet : arch.kind === 'dt-l' ? DTLNet : DTNet;
   const probe = Object.create(cls.prototype) as DTNet;
   Object.defineProperty(probe, 'arch', { value: arch });
-  return probe.weightSpecs();
+  // the buffers (batch-norm running statistics) are stored beside the weights, as in a PyTorch state_dict
+  return [...probe.weightSpecs(), ...probe.bufferSpecs().map(({ name, shape }) => ({ name, shape }))];
 }
 
 /** [Cout,Cin,kh,kw] → [kh,kw,Cin,Cout]; [Cout,Cin,k] → [k,Cin,Cout]. */

@@ -43,7 +43,7 @@ export async function saveCheckpoint(
   opts: { extraFiles?: Record<string, Uint8Array | string> } = {},
 ): Promise<CheckpointMeta> {
   if (!isProblemId(input.problem)) throw new Error(`saveCheckpoint(${dir}): unknown problem ${JSON.stringify(input.problem)}; expected one of ${PROBLEM_IDS.join(', ')}`);
-  const named = [...model.weights].map(([name, tensor]) => ({ name, tensor }));
+  const named = [...model.weights, ...model.buffers].map(([name, tensor]) => ({ name, tensor }));
   const { data, specs } = await tf.io.encodeWeights(named);
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,

@@ -78,6 +78,7 @@ program
   .addOption(new Option('--sampling <s>', "progressive loss draws: independent n and k (the paper's code) or a uniform total n + k").choices(['independent', 'uniform-total']))
   .addOption(new Option('--model <kind>', 'architecture (default: the recipe\'s; dt-recall)').choices(['dt-recall', 'dt', 'feedforward', 'dt-l']))
   .addOption(new Option('--spectral-norm <n>', "dt-l: normalise each recurrent conv by its reshaped kernel's largest singular value (matrix, the paper's) or also by √taps, a true bound (operator)").choices(['matrix', 'operator']))
+  .option('--batch-norm', "dt-l: batch norm after the input projection and the head's hidden convs (the paper's; default: the recipe's, off)")
   .option('--width <w>', 'channels of the recurrent block', int('--width'))
   .option('--max-iters <n>', 'training iterations (the paper uses 30)', int('--max-iters'))
   .option('--alpha <a>', 'progressive loss weight α', num('--alpha'))

@@ -29,6 +29,7 @@ export interface TrainCliOptions {
   seeds?: string;
   sampling?: ProgressiveSampling;
   spectralNorm?: SpectralNorm;
+  batchNorm?: boolean;
   stopAt?: number;
   width?: number;
   maxIters?: number;
@@ -105,7 +106,7 @@ export function recipeFor(o: TrainCliOptions): Recipe | undefined {
 export async function runTrain(out: Output, o: TrainCliOptions): Promise<void> {
   const recipe = recipeFor(o);
   const common: Partial<TrainConfig> = dropUndefined({
-    model: o.model, sampling: o.sampling, spectralNorm: o.spectralNorm, threads: o.threads, csv: o.csv, minRating: o.minRating, maxRating: o.maxRating,
+    model: o.model, sampling: o.sampling, spectralNorm: o.spectralNorm, batchNorm: o.batchNorm, threads: o.threads, csv: o.csv, minRating: o.minRating, maxRating: o.maxRating,
   });
 
   // Ctrl-C stops at the next step and still writes the checkpoint; a second Ctrl-C exits at once.

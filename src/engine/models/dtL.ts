@@ -42,9 +42,10 @@
  * `--recipe` gives every model; docs/seeds.md has what it reaches per seed.
  */
 import { tf } from '../tf';
-import type { Architecture } from '../../shared/architecture';
+import { headChannels, type Architecture } from '../../shared/architecture';
 import { DTNet, firstResidualIndex, recurrentBlockSpecs, type WeightSpec } from './dtNet';
 import { conv, get } from './blocks';
+import { batchNorm, batchNormNames, foldIntoConv, type BatchNormParams } from './batchNorm';
 
 /** Lipschitz constant of the recurrent block in the hidden state. */
 export const DTL_CONTRACTION = 0.9;
@@ -128,10 +129,62 @@ export class DTLNet extends DTNet {
   constructor(arch: Architecture, init?: Map<string, Float32Array> | (() => number)) {
     if (arch.kind !== 'dt-l') throw new Error(`DTLNet needs kind dt-l, got ${arch.kind}`);
     super(arch, init);
-    // A fresh net starts with no recall bias and t = ½ (the halved residual); a checkpoint brings its own values.
+    // A fresh net starts with no recall bias and t = ½ (the halved residual), and batch norm as the identity on
+    // standardised values (γ = 1, β = 0, as PyTorch's); a checkpoint brings its own values.
     if (!(init instanceof Map)) {
       for (const { name, shape } of dtlExtraSpecs(arch)) tf.tidy(() => get(this.weights, name).assign(tf.zeros(shape)));
+      for (const prefix of normPrefixes(arch)) {
+        const { gamma, beta } = batchNormNames(prefix);
+        tf.tidy(() => get(this.weights, gamma).assign(tf.onesLike(get(this.weights, gamma))));
+        tf.tidy(() => get(this.weights, beta).assign(tf.zerosLike(get(this.weights, beta))));
+      }
     }
+  }
+
+  /** DT-recall's weights, plus γ and β of each batch norm when `arch.batchNorm`. */
+  override weightSpecs(): WeightSpec[] {
+    const specs = super.weightSpecs();
+    for (const { prefix, channels } of normLayers(this.arch)) {
+      const { gamma, beta } = batchNormNames(prefix);
+      specs.push({ name: gamma, shape: [channels] }, { name: beta, shape: [channels] });
+    }
+    return specs;
+  }
+
+  /** The running mean (0 in a fresh net) and variance (1) of each batch norm when `arch.batchNorm`. */
+  override bufferSpecs(): (WeightSpec & { initial: number })[] {
+    return normLayers(this.arch).flatMap(({ prefix, channels }) => {
+      const { runningMean, runningVar } = batchNormNames(prefix);
+      return [{ name: runningMean, shape: [channels], initial: 0 }, { name: runningVar, shape: [channels], initial: 1 }];
+    });
+  }
+
+  /** initial thought: relu(bn(conv(x))) with batch norm, else DT-recall's relu(conv(x)) — [N,(H,)W,width] */
+  override project(x: tf.Tensor): tf.Tensor {
+    if (!this.arch.batchNorm) return super.project(x);
+    return tf.tidy(() => tf.relu(this.norm(PROJECTION_NORM, conv(this.arch.dims, x, get(this.weights, 'projection.0.weight')))));
+  }
+
+  /** logits [N,(H,)W,2]: the head with batch norm after each hidden conv, else DT-recall's */
+  override head(thought: tf.Tensor): tf.Tensor {
+    if (!this.arch.batchNorm) return super.head(thought);
+    return tf.tidy(() => {
+      const d = this.arch.dims;
+      let h = tf.relu(this.norm('head.0.norm', conv(d, thought, get(this.weights, 'head.0.weight'))));
+      h = tf.relu(this.norm('head.2.norm', conv(d, h, get(this.weights, 'head.2.weight'))));
+      return conv(d, h, get(this.weights, 'head.4.weight'));
+    });
+  }
+
+  private norm(prefix: string, x: tf.Tensor): tf.Tensor {
+    const n = batchNormNames(prefix);
+    const params: BatchNormParams = {
+      gamma: get(this.weights, n.gamma),
+      beta: get(this.weights, n.beta),
+      runningMean: get(this.buffers, n.runningMean),
+      runningVar: get(this.buffers, n.runningVar),
+    };
+    return batchNorm(x, params, this.training);
   }
 
   /**
@@ -198,13 +251,28 @@ export class DTLNet extends DTNet {
     });
   }
 
-  /** The stored weights with every recurrent kernel replaced by its normalised value (recall: scaled by c). */
+  /**
+   * The stored weights with every recurrent kernel replaced by its normalised value (recall: scaled by c), and each
+   * batch norm folded into the conv before it (its kernel scaled, its bias `….bias` added; the norm's own entries
+   * removed), so an exported graph has plain convs.
+   */
   override async inferenceWeights(): Promise<Map<string, Float32Array>> {
     const out = await this.exportWeights();
     for (const name of this.recurrentWeightNames()) {
       const k = this.normalisedKernel(name, kernelScale(name));
       out.set(name, (await k.data()) as Float32Array);
       k.dispose();
+    }
+    for (const { prefix, conv: convName } of normLayers(this.arch)) {
+      const n = batchNormNames(prefix);
+      const take = (name: string) => {
+        const v = out.get(name)!;
+        out.delete(name);
+        return v;
+      };
+      const folded = foldIntoConv(out.get(convName)!, take(n.gamma), take(n.beta), take(n.runningMean), take(n.runningVar));
+      out.set(convName, folded.kernel);
+      out.set(convName.replace(/weight$/, 'bias'), folded.bias);
     }
     return out;
   }
@@ -224,6 +292,24 @@ export class DTLNet extends DTNet {
   recurrentWeightNames(): string[] {
     return recurrentBlockSpecs(this.arch, 'recur_block').map((s) => s.name);
   }
+}
+
+/** Prefix of the batch norm after the projection conv; the head's follow its convs (`head.0.norm`, `head.2.norm`). */
+const PROJECTION_NORM = 'projection.norm';
+
+/** Each batch norm of a DT-L net with `batchNorm`: its name prefix, channels and the conv it follows; none without. */
+export function normLayers(arch: Architecture): { prefix: string; channels: number; conv: string }[] {
+  if (!arch.batchNorm) return [];
+  const head = headChannels(arch);
+  return [
+    { prefix: PROJECTION_NORM, channels: arch.width, conv: 'projection.0.weight' },
+    { prefix: 'head.0.norm', channels: head[1], conv: 'head.0.weight' },
+    { prefix: 'head.2.norm', channels: head[2], conv: 'head.2.weight' },
+  ];
+}
+
+function normPrefixes(arch: Architecture): string[] {
+  return normLayers(arch).map((l) => l.prefix);
 }
 
 /** The weights DT-L has beyond DT-recall's: the recall bias [width] and a mixing scalar [1] per residual block. */

@@ -12,7 +12,7 @@
  */
 import { tf } from '../tf';
 import type { Architecture } from '../../shared/architecture';
-import { hasRecall } from '../../shared/architecture';
+import { hasRecall, headChannels } from '../../shared/architecture';
 import { basicBlock, conv, get, initKernel, kernelShape, type Weights } from './blocks';
 import { fusedRecurrentBlock, fusedRecurrentBlockAvailable } from './fusedRecurrentBlock';
 
@@ -31,9 +31,25 @@ export interface WeightSpec {
 }
 
 export class DTNet {
+  /** The trained parameters: what the optimizer updates. */
   readonly weights: Weights = new Map();
+  /**
+   * State that is saved with the weights but never trained (PyTorch's buffers: a DT-L net's batch-norm running
+   * statistics). Empty for the paper's nets.
+   */
+  readonly buffers: Weights = new Map();
+  /**
+   * Whether a forward pass is a training one: batch normalisation then uses (and records) the batch's statistics.
+   * computeGradients (progressiveLoss.ts) sets it for the duration of a step; everything else runs with false.
+   */
+  training = false;
 
   constructor(readonly arch: Architecture, init?: Map<string, Float32Array> | (() => number)) {
+    for (const { name, shape, initial } of this.bufferSpecs()) {
+      const given = init instanceof Map ? init.get(name) : undefined;
+      if (init instanceof Map && !given) throw new Error(`weights for ${arch.kind} ${arch.dims}-D are missing "${name}"`);
+      this.buffers.set(name, makeVariable(name, shape, given ?? new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(initial), false));
+    }
     for (const { name, shape } of this.weightSpecs()) {
       let values: Float32Array;
       if (typeof init === 'function') values = initKernel(shape, init);
@@ -42,22 +58,20 @@ export class DTNet {
         if (!v) throw new Error(`weights for ${arch.kind} ${arch.dims}-D are missing "${name}"`);
         values = v;
       } else values = initKernel(shape, Math.random);
-      const size = shape.reduce((a, b) => a * b, 1);
-      if (values.length !== size) {
-        throw new Error(`weight "${name}" has ${values.length} values, expected ${size} for shape [${shape}]`);
-      }
-      // tf.variable copies its initial value: free the temporary tensor, or every net leaks one per weight.
-      const initial = tf.tensor(values, shape);
-      this.weights.set(name, tf.variable(initial, true, `${name}#${uid++}`));
-      initial.dispose();
+      this.weights.set(name, makeVariable(name, shape, values, true));
     }
+  }
+
+  /** Every buffer (untrained state) of this architecture, with its shape and its value in a fresh net. */
+  bufferSpecs(): (WeightSpec & { initial: number })[] {
+    return [];
   }
 
   /** Every weight of this architecture, with its channels-last shape. */
   weightSpecs(): WeightSpec[] {
     const { dims, width: w, inChannels: c } = this.arch;
     const k = (cin: number, cout: number) => kernelShape(dims, cin, cout);
-    const head = dims === 2 ? [w, 32, 8, 2] : [w, w, Math.floor(w / 2), 2];
+    const head = headChannels(this.arch);
     return [
       { name: 'projection.0.weight', shape: k(c, w) },
       ...this.recurrentSpecs(),
@@ -151,10 +165,10 @@ export class DTNet {
     }
   }
 
-  /** Weight values by name (copies), channels-last. */
+  /** Weight and buffer values by name (copies), channels-last: everything a checkpoint holds. */
   async exportWeights(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    for (const [name, v] of this.weights) out.set(name, (await v.data()) as Float32Array);
+    for (const [name, v] of [...this.weights, ...this.buffers]) out.set(name, (await v.data()) as Float32Array);
     return out;
   }
 
@@ -167,12 +181,23 @@ export class DTNet {
   }
 
   dispose(): void {
-    for (const v of this.weights.values()) v.dispose();
+    for (const v of [...this.weights.values(), ...this.buffers.values()]) v.dispose();
     this.weights.clear();
+    this.buffers.clear();
   }
 }
 
 let uid = 0;
+
+function makeVariable(name: string, shape: number[], values: Float32Array, trainable: boolean): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (values.length !== size) throw new Error(`weight "${name}" has ${values.length} values, expected ${size} for shape [${shape}]`);
+  // tf.variable copies its initial value: free the temporary tensor, or every net leaks one per weight.
+  const initial = tf.tensor(values, shape);
+  const v = tf.variable(initial, trainable, `${name}#${uid++}`);
+  initial.dispose();
+  return v;
+}
 
 /** Weight specs of one recurrent block under `prefix` (the paper's nn.Sequential indices). */
 export function recurrentBlockSpecs(arch: Architecture, prefix: string): WeightSpec[] {

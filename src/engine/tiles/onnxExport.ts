@@ -123,11 +123,18 @@ export function exportOnnx(arch: Architecture, weights: Map<string, Float32Array
     g.nodes.push(nd);
   };
 
+  // A conv's bias, where inference has one (a DT-L net's batch norms folded into the conv before them).
+  const biasOf = (kernelName: string, channels: number): string | undefined => {
+    const name = kernelName.replace(/weight$/, 'bias');
+    const b = weights.get(name);
+    return b ? g.constant(name, b, [channels]) : undefined;
+  };
+
   const head = (thought: string): string => {
     const dimsHead = [w, 32, 8, 2];
     let h = thought;
     ['head.0.weight', 'head.2.weight', 'head.4.weight'].forEach((name, i) => {
-      h = g.conv(h, g.kernel(name, weightOf(weights, name), dimsHead[i], dimsHead[i + 1]));
+      h = g.conv(h, g.kernel(name, weightOf(weights, name), dimsHead[i], dimsHead[i + 1]), biasOf(name, dimsHead[i + 1]));
       if (i < 2) h = g.node('Relu', [h]);
     });
     return h;
@@ -176,7 +183,7 @@ export function exportOnnx(arch: Architecture, weights: Map<string, Float32Array
 
   if (kind === 'project') {
     inputs.push(nhwcValueInfo(ONNX_NAMES.x, c));
-    const p = g.node('Relu', [g.conv(toNchw(ONNX_NAMES.x), g.kernel('projection.0.weight', weightOf(weights, 'projection.0.weight'), c, w))]);
+    const p = g.node('Relu', [g.conv(toNchw(ONNX_NAMES.x), g.kernel('projection.0.weight', weightOf(weights, 'projection.0.weight'), c, w), biasOf('projection.0.weight', w))]);
     identityTo(toNhwc(p), ONNX_NAMES.thought);
     outputs.push(nhwcValueInfo(ONNX_NAMES.thought, w));
   } else if (kind === 'head') {

@@ -178,11 +178,16 @@ export function computeGradients(model: DTNet, batch: Batch, plan: GradientPlan)
     throw new RangeError(`progressive loss: draw n=${draw.n}, k=${draw.k} is outside n ≥ 0, k ≥ 1, n + k ≤ ${maxIters}`);
   }
   const t = batchTensors(batch);
-  // φ_n: built before (outside) the gradient function, so no tape is recorded for these n iterations.
-  const start = alpha > 0 && draw.n > 0 ? thinkWithoutGradient(model, t.x, draw.n) : undefined;
+  // Training mode for the whole step, the n untaped iterations included (as the paper's model.train() does): batch
+  // norm uses the batch's statistics and records them.
+  const wasTraining = model.training;
+  model.training = true;
+  let start: tf.Tensor | undefined;
   let accuracyLogits: tf.Tensor | undefined;
   let accuracyIteration = 0;
   try {
+    // φ_n: built before (outside) the gradient function, so no tape is recorded for these n iterations.
+    start = alpha > 0 && draw.n > 0 ? thinkWithoutGradient(model, t.x, draw.n) : undefined;
     const names = new Map<string, string>(); // variable name → weight name
     for (const [name, v] of model.weights) names.set(v.name, name);
     const { value, grads } = tf.variableGrads(() => {
@@ -214,6 +219,7 @@ export function computeGradients(model: DTNet, batch: Batch, plan: GradientPlan)
     c1.dispose();
     return { grads: out, loss, count: t.count, class1, accuracyIteration };
   } finally {
+    model.training = wasTraining;
     tf.dispose([t.x, t.sign, ...(t.weight ? [t.weight] : []), ...(start ? [start] : []), ...(accuracyLogits ? [accuracyLogits] : [])]);
   }
 }

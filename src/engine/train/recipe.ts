@@ -34,7 +34,7 @@ const STAGE_FIELDS: Record<keyof RecipeStage, FieldKind> = {
   optimizer: ['adam', 'sgd'], lr: 'number', weightDecay: 'number', clip: 'number|null', lrThrottle: 'bool', warmupPeriod: 'number',
   warmupUnit: ['epoch', 'step'], milestones: 'int[]', gamma: 'number', epochs: 'int', batchSize: 'int', trainSize: 'int', size: 'int',
   valSize: 'int|null', valIters: 'int', mazeLoops: 'number', evalBatchSize: 'int', sampling: PROGRESSIVE_SAMPLINGS, stopAt: 'number|null', minRating: 'number',
-  maxRating: 'number', restartBelow: 'number|null', restarts: 'int', spectralNorm: SPECTRAL_NORMS,
+  maxRating: 'number', restartBelow: 'number|null', restarts: 'int', spectralNorm: SPECTRAL_NORMS, batchNorm: 'bool',
 };
 const RECIPE_FIELDS = ['name', 'problem', 'description', 'stages'];
 

@@ -44,6 +44,8 @@ export interface TrainConfig extends Partial<TrainingDefaults> {
   sampling?: ProgressiveSampling;
   /** dt-l: how its recurrent convs are spectrally normalised (default `matrix`, the paper's; see Architecture) */
   spectralNorm?: SpectralNorm;
+  /** dt-l: batch norm after the projection and the head's hidden convs (default false; see Architecture) */
+  batchNorm?: boolean;
   /**
    * stop once the selection accuracy reaches this (e.g. 1): `epochs` is then a cap. A seed that learns late gets
    * the epochs it needs; one that learns early is not trained on (later epochs can lose extrapolation anyway).
@@ -66,6 +68,8 @@ export interface ResolvedTrainConfig extends TrainingDefaults {
   stopAt: number | null;
   /** dt-l only (null for the other models) */
   spectralNorm: SpectralNorm | null;
+  /** dt-l only (null for the other models) */
+  batchNorm: boolean | null;
 }
 
 /** Fill defaults and check every field, naming the one that is wrong. */
@@ -107,6 +111,7 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
     sampling: c.sampling ?? 'independent',
     stopAt: c.stopAt ?? null,
     spectralNorm: null,
+    batchNorm: null,
   };
   const fail = (what: string): never => {
     throw new RangeError(`training config: ${what}`);
@@ -117,6 +122,9 @@ export function resolveTrainConfig(c: TrainConfig): ResolvedTrainConfig {
   if (!MODEL_KINDS.includes(r.model)) fail(`model must be one of ${MODEL_KINDS.join(', ')}, got ${r.model}`);
   if (c.spectralNorm !== undefined && r.model !== 'dt-l') fail(`spectralNorm applies to dt-l only, not ${r.model}`);
   if (r.model === 'dt-l') r.spectralNorm = c.spectralNorm ?? 'matrix';
+  if (c.batchNorm !== undefined && r.model !== 'dt-l') fail(`batchNorm applies to dt-l only, not ${r.model}`);
+  if (r.model === 'dt-l') r.batchNorm = c.batchNorm ?? false;
+  if (r.batchNorm !== null && typeof r.batchNorm !== 'boolean') fail(`batchNorm must be true or false, got ${String(r.batchNorm)}`);
   if (r.spectralNorm !== null && !SPECTRAL_NORMS.includes(r.spectralNorm)) fail(`spectralNorm must be one of ${SPECTRAL_NORMS.join(', ')}, got ${String(r.spectralNorm)}`);
   if (!PROGRESSIVE_SAMPLINGS.includes(r.sampling)) fail(`sampling must be ${PROGRESSIVE_SAMPLINGS.join(' or ')}, got ${String(r.sampling)}`);
   if (!(r.alpha >= 0 && r.alpha <= 1)) fail(`alpha must be in [0, 1], got ${r.alpha}`);
@@ -145,6 +153,7 @@ export function architectureOf(c: ResolvedTrainConfig): Architecture {
   const arch: Architecture = { kind: c.model, dims: p.dims, width: c.width, inChannels: p.inChannels, maxIters: c.maxIters, blocks: c.blocks };
   // A config stored before the field existed has none: dt-l then gets the default.
   if (c.model === 'dt-l') arch.spectralNorm = c.spectralNorm ?? 'matrix';
+  if (c.model === 'dt-l' && c.batchNorm) arch.batchNorm = true;
   return arch;
 }
 

@@ -117,7 +117,8 @@ async function initialModel(spec: string, arch: Architecture): Promise<DTNet> {
   const init = await loadModel(spec);
   try {
     const a = init.model.arch;
-    const differs = (['kind', 'dims', 'width', 'inChannels', 'blocks'] as const).filter((k) => a[k] !== arch[k]);
+    // batchNorm absent = false (checkpoints written before the field existed)
+    const differs = (['kind', 'dims', 'width', 'inChannels', 'blocks', 'batchNorm'] as const).filter((k) => (a[k] ?? false) !== (arch[k] ?? false));
     if (differs.length > 0) {
       const show = (x: Architecture) => differs.map((k) => `${k} ${String(x[k])}`).join(', ');
       throw new Error(`training config: initFrom ${spec} is ${show(a)}, but this run trains ${show(arch)}`);
@@ -254,6 +255,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
 
     let threads = Math.max(1, Math.floor(config.threads ?? defaultGradientThreads()));
+    if (threads > 1 && model.buffers.size > 0) {
+      // Gradient workers run the forward passes, so batch norm's running statistics would be updated in the
+      // workers' copies and never in this net, which is the one saved.
+      log(`batch norm keeps running statistics in the net that runs the forward pass; training in this thread instead of ${threads}`);
+      threads = 1;
+    }
     if (threads > 1) {
       try {
         workers = await GradientWorkers.start(model, threads);

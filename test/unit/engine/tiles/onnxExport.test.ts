@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../../../src/engine/tf';
 import { createModel } from '../../../../src/engine/models/createModel';
-import { dtlExtraSpecs } from '../../../../src/engine/models/dtL';
+import { dtlExtraSpecs, normLayers } from '../../../../src/engine/models/dtL';
+import { batchNormNames } from '../../../../src/engine/models/batchNorm';
 import { Rng } from '../../../../src/shared/rng';
 import { ProtoWriter } from '../../../../src/engine/tiles/protobuf';
 import { exportOnnx } from '../../../../src/engine/tiles/onnxExport';
@@ -32,15 +33,24 @@ test('exportOnnx rejects what it cannot express, naming the problem', () => {
   assert.throws(() => exportOnnx(arch, new Map(), 'step'), /missing weight "recur_block.0.weight"/);
 });
 
-test('onnxruntime-node runs the exported graphs and matches tfjs (recall, no-recall and DT-L nets)', async (t) => {
+test('onnxruntime-node runs the exported graphs and matches tfjs (recall, no-recall and DT-L nets, DT-L with batch norm)', async (t) => {
   if (!loadOrt().ort) return t.skip(loadOrt().error);
   await initBackend('wasm');
   const rng = new Rng(7);
-  for (const kind of ['dt-recall', 'dt', 'dt-l'] as const) {
-    const arch = { kind, dims: 2 as const, width: 6, inChannels: 3, maxIters: 30, blocks: 2 };
+  const randomVector = (length: number, lo: number, hi: number) => Float32Array.from({ length }, () => lo + rng.next() * (hi - lo));
+  for (const [kind, batchNorm] of [['dt-recall', false], ['dt', false], ['dt-l', false], ['dt-l', true]] as const) {
+    const arch = { kind, dims: 2 as const, width: 6, inChannels: 3, maxIters: 30, blocks: 2, ...(batchNorm ? { batchNorm } : {}) };
     const net = createModel(arch, () => rng.next());
-    // DT-L's recall bias and mixing weights start at 0: give them values, so the graph's use of them is checked.
-    if (kind === 'dt-l') for (const { name, shape } of dtlExtraSpecs(arch)) net.weights.get(name)!.assign(tf.tensor(Float32Array.from({ length: shape[0] }, () => rng.next() * 2 - 1), shape));
+    // DT-L's recall bias and mixing weights start at 0, and a fresh batch norm is the identity on standardised
+    // values: give them all other values, so the graph's use of each is checked.
+    if (kind === 'dt-l') for (const { name, shape } of dtlExtraSpecs(arch)) net.weights.get(name)!.assign(tf.tensor(randomVector(shape[0], -1, 1), shape));
+    for (const { prefix, channels } of normLayers(arch)) {
+      const n = batchNormNames(prefix);
+      net.weights.get(n.gamma)!.assign(tf.tensor1d(randomVector(channels, 0.5, 2)));
+      net.weights.get(n.beta)!.assign(tf.tensor1d(randomVector(channels, -1, 1)));
+      net.buffers.get(n.runningMean)!.assign(tf.tensor1d(randomVector(channels, -1, 1)));
+      net.buffers.get(n.runningVar)!.assign(tf.tensor1d(randomVector(channels, 0.2, 3)));
+    }
     const a = tfjsKernels(net);
     const b = await ortKernels(net, { threads: 1 });
     // two different shapes through the same sessions: the graphs' N, H, W are symbolic
@@ -49,7 +59,7 @@ test('onnxruntime-node runs the exported graphs and matches tfjs (recall, no-rec
       const th = Float32Array.from({ length: n * h * w * 6 }, () => rng.next());
       const close = (p: Float32Array, q: Float32Array, what: string) => {
         assert.equal(p.length, q.length, what);
-        for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - q[i]) < 1e-5, `${kind} ${what}[${i}]: ${p[i]} vs ${q[i]}`);
+        for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i] - q[i]) < 1e-5, `${kind}${batchNorm ? ' + batch norm' : ''} ${what}[${i}]: ${p[i]} vs ${q[i]}`);
       };
       close(await a.project(x, n, h, w), await b.project(x, n, h, w), 'project');
       close(await a.step(th, x, n, h, w), await b.step(th, x, n, h, w), 'step');
