@@ -36,8 +36,13 @@
  *     cached per weight version, so it costs a few small mat-vecs per optimizer step. The normalised kernels
  *     themselves are made once per weight version and gradient tape, not once per iteration (`iterationKernel`).
  *
- * Departures: the paper also batch-normalises the input and the non-recurrent convolutions; here the projection and
- * head stay DT-recall's (no normalisation), so a DT-L net thinks on a tile exactly as on the whole maze. The
+ *   - with `Architecture.batchNorm`, batch norm after the input projection conv and the head's two hidden convs
+ *     (the paper normalises the input and the non-recurrent convolutions; batchNorm.ts). It never touches the
+ *     recurrence, so the bound above is unchanged; in inference it is a per-channel affine map, so a net still
+ *     thinks on a tile exactly as on the whole maze, and exported graphs fold it into the convs.
+ *
+ * Departures: batch norm is off unless asked for (docs/seeds.md has what it changes); where exactly the paper puts
+ * it (before or after the activation, whether the recall input is normalised too) is our reading of its text. The
  * contraction constant 0.9 is ours. The recipe (optimiser, warm-up, clipping, progressive loss) is the one the
  * `--recipe` gives every model; docs/seeds.md has what it reaches per seed.
  */
