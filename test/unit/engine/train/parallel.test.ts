@@ -75,3 +75,18 @@ test('train() with 2 threads runs end to end and closely follows the 1-thread ru
   const b = two.bestWeights!.get('head.4.weight')!;
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4);
 });
+
+test('train() with batch norm trains in one thread when asked for 2, says so, and returns the running statistics', async () => {
+  await initBackend('wasm');
+  const logs: string[] = [];
+  const config = {
+    problem: 'prefix-sums' as const, model: 'dt-l' as const, batchNorm: true, size: 6, trainSize: 40, width: 8, maxIters: 4, epochs: 1,
+    batchSize: 8, seed: 5, valSize: null,
+  };
+  const r = await train({ ...config, threads: 2 }, { log: (m: string) => logs.push(m) });
+  assert.equal(r.threads, 1);
+  assert.ok(logs.some((m) => /batch norm keeps running statistics .* training in this thread instead of 2/.test(m)), logs.join('\n'));
+  // the workers would have moved only their own copies: here the saved net's running mean has left its initial 0
+  const mean = r.bestWeights!.get('projection.norm.running_mean')!;
+  assert.ok(mean.some((v) => v !== 0), 'running mean updated');
+});
