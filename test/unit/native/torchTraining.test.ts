@@ -75,6 +75,42 @@ test('a training step gives the cpu backend\'s gradients (1e-4 relative), 2-D an
   assert.deepEqual([...backend.fallbacksUsed], [], 'no kernel of the training step should need the cpu fallback');
 });
 
+test('DT-L with batch norm: a training step gives the cpu backend\'s gradients and running statistics, 2-D and 1-D', { skip: skipReason }, async () => {
+  await initBackend('torch');
+  for (const dims of [2, 1] as const) {
+    const { arch: recall, batch } = setup(dims);
+    const arch: Architecture = { ...recall, kind: 'dt-l', spectralNorm: 'matrix', batchNorm: true };
+    const init = new Rng(20 + dims);
+    const seeded = createModel(arch, () => init.next());
+    const weights = await seeded.exportWeights();
+    seeded.dispose();
+    const step = async () => {
+      const model = createModel(arch, weights);
+      const r = computeGradients(model, batch, { alpha: 0.5, maxIters: arch.maxIters, draw: { n: 1, k: 2 } });
+      const grads = new Map<string, Float32Array>();
+      for (const [name, g] of r.grads) grads.set(name, g.dataSync() as Float32Array), g.dispose();
+      const buffers = new Map([...model.buffers].map(([name, v]) => [name, v.dataSync() as Float32Array]));
+      model.dispose();
+      return { grads, buffers, loss: r.loss };
+    };
+    await tf.setBackend('torch');
+    const torch = await step();
+    await tf.setBackend('cpu');
+    const cpu = await step();
+    await tf.setBackend('torch');
+    assert.ok(Math.abs(torch.loss - cpu.loss) <= 1e-5 * Math.abs(cpu.loss), `${dims}-D loss ${torch.loss} vs ${cpu.loss}`);
+    for (const [name, g] of cpu.grads) {
+      const e = relErr(torch.grads.get(name)!, g);
+      assert.ok(e <= 1e-4, `${dims}-D ${name}: relative error ${e}`);
+    }
+    assert.ok(cpu.buffers.size > 0);
+    for (const [name, b] of cpu.buffers) {
+      const e = relErr(torch.buffers.get(name)!, b);
+      assert.ok(e <= 1e-5, `${dims}-D ${name}: relative error ${e}`);
+    }
+  }
+});
+
 test('tensor counts (tfjs and native) stay flat across training steps', { skip: skipReason }, async () => {
   await initBackend('torch');
   await tf.setBackend('torch');
