@@ -138,7 +138,7 @@ export class DTLNet extends DTNet {
     // standardised values (γ = 1, β = 0, as PyTorch's); a checkpoint brings its own values.
     if (!(init instanceof Map)) {
       for (const { name, shape } of dtlExtraSpecs(arch)) tf.tidy(() => get(this.weights, name).assign(tf.zeros(shape)));
-      for (const prefix of normPrefixes(arch)) {
+      for (const { prefix } of normLayers(arch)) {
         const { gamma, beta } = batchNormNames(prefix);
         tf.tidy(() => get(this.weights, gamma).assign(tf.onesLike(get(this.weights, gamma))));
         tf.tidy(() => get(this.weights, beta).assign(tf.zerosLike(get(this.weights, beta))));
@@ -164,32 +164,18 @@ export class DTLNet extends DTNet {
     });
   }
 
-  /** initial thought: relu(bn(conv(x))) with batch norm, else DT-recall's relu(conv(x)) — [N,(H,)W,width] */
-  override project(x: tf.Tensor): tf.Tensor {
-    if (!this.arch.batchNorm) return super.project(x);
-    return tf.tidy(() => tf.relu(this.norm(PROJECTION_NORM, conv(this.arch.dims, x, get(this.weights, 'projection.0.weight')))));
-  }
-
-  /** logits [N,(H,)W,2]: the head with batch norm after each hidden conv, else DT-recall's */
-  override head(thought: tf.Tensor): tf.Tensor {
-    if (!this.arch.batchNorm) return super.head(thought);
-    return tf.tidy(() => {
-      const d = this.arch.dims;
-      let h = tf.relu(this.norm('head.0.norm', conv(d, thought, get(this.weights, 'head.0.weight'))));
-      h = tf.relu(this.norm('head.2.norm', conv(d, h, get(this.weights, 'head.2.weight'))));
-      return conv(d, h, get(this.weights, 'head.4.weight'));
-    });
-  }
-
-  private norm(prefix: string, x: tf.Tensor): tf.Tensor {
-    const n = batchNormNames(prefix);
+  /** Batch norm after the projection and head convs that have one (`arch.batchNorm`); nothing otherwise. */
+  protected override afterConv(kernel: string, h: tf.Tensor): tf.Tensor {
+    const layer = normLayers(this.arch).find((l) => l.conv === kernel);
+    if (!layer) return h;
+    const n = batchNormNames(layer.prefix);
     const params: BatchNormParams = {
       gamma: get(this.weights, n.gamma),
       beta: get(this.weights, n.beta),
       runningMean: get(this.buffers, n.runningMean),
       runningVar: get(this.buffers, n.runningVar),
     };
-    return batchNorm(x, params, this.training);
+    return batchNorm(h, params, this.training);
   }
 
   /**
@@ -299,22 +285,15 @@ export class DTLNet extends DTNet {
   }
 }
 
-/** Prefix of the batch norm after the projection conv; the head's follow its convs (`head.0.norm`, `head.2.norm`). */
-const PROJECTION_NORM = 'projection.norm';
-
 /** Each batch norm of a DT-L net with `batchNorm`: its name prefix, channels and the conv it follows; none without. */
 export function normLayers(arch: Architecture): { prefix: string; channels: number; conv: string }[] {
   if (!arch.batchNorm) return [];
   const head = headChannels(arch);
   return [
-    { prefix: PROJECTION_NORM, channels: arch.width, conv: 'projection.0.weight' },
+    { prefix: 'projection.norm', channels: arch.width, conv: 'projection.0.weight' },
     { prefix: 'head.0.norm', channels: head[1], conv: 'head.0.weight' },
     { prefix: 'head.2.norm', channels: head[2], conv: 'head.2.weight' },
   ];
-}
-
-function normPrefixes(arch: Architecture): string[] {
-  return normLayers(arch).map((l) => l.prefix);
 }
 
 /** The weights DT-L has beyond DT-recall's: the recall bias [width] and a mixing scalar [1] per residual block. */

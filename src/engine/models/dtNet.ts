@@ -103,7 +103,7 @@ export class DTNet {
 
   /** initial thought: relu(conv(x)) — [N,(H,)W,width] */
   project(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.relu(conv(this.arch.dims, x, get(this.weights, 'projection.0.weight'))));
+    return tf.tidy(() => tf.relu(this.hiddenConv('projection.0.weight', x)));
   }
 
   /** One application of the recurrent block at 0-based iteration i. thought: [N,(H,)W,w], x: [N,(H,)W,in]. */
@@ -115,10 +115,22 @@ export class DTNet {
   head(thought: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const d = this.arch.dims;
-      let h = tf.relu(conv(d, thought, get(this.weights, 'head.0.weight')));
-      h = tf.relu(conv(d, h, get(this.weights, 'head.2.weight')));
+      const h = tf.relu(this.hiddenConv('head.2.weight', tf.relu(this.hiddenConv('head.0.weight', thought))));
       return conv(d, h, get(this.weights, 'head.4.weight'));
     });
+  }
+
+  /** conv(x, `kernel`) then afterConv: a projection or head conv that a ReLU follows. */
+  private hiddenConv(kernel: string, x: tf.Tensor): tf.Tensor {
+    return this.afterConv(kernel, conv(this.arch.dims, x, get(this.weights, kernel)));
+  }
+
+  /**
+   * What follows the projection or head conv whose kernel is `kernel`, before its ReLU: nothing in the paper's nets;
+   * DT-L's batch norm (dtL.ts).
+   */
+  protected afterConv(_kernel: string, h: tf.Tensor): tf.Tensor {
+    return h;
   }
 
   /**

@@ -10,7 +10,7 @@
  * Field numbers below are those of onnx/onnx.proto (IR version 8, opset 17).
  */
 import type { Architecture } from '../../shared/architecture';
-import { hasRecall } from '../../shared/architecture';
+import { hasRecall, headChannels } from '../../shared/architecture';
 import { recurrentBlockSpecs } from '../models/dtNet';
 import { residualPrefixes } from '../models/dtL';
 import { ProtoWriter } from './protobuf';
@@ -131,7 +131,7 @@ export function exportOnnx(arch: Architecture, weights: Map<string, Float32Array
   };
 
   const head = (thought: string): string => {
-    const dimsHead = [w, 32, 8, 2];
+    const dimsHead = headChannels(arch);
     let h = thought;
     ['head.0.weight', 'head.2.weight', 'head.4.weight'].forEach((name, i) => {
       h = g.conv(h, g.kernel(name, weightOf(weights, name), dimsHead[i], dimsHead[i + 1]), biasOf(name, dimsHead[i + 1]));
