@@ -167,6 +167,18 @@ if [ "$ONLY" != exthost ]; then
     VSCODE_DEV_EXT=$([ "$MODE" = dev ] && echo "$EXT_DIR" || true) \
     node "$HERE/ui/runUi.mjs" "$UI_DIR" "$RUN/ui-results.json" "${VSCODE_UI_FILTER:-}" || true
   read -r UI_PASS UI_FAIL < <(read_counts "$RUN/ui-results.json")
+  # CI keeps no screenshots: print what the server and each window's extension host said, so a failure
+  # that does not happen here can still be read from the CI log.
+  if [ "$UI_FAIL" != 0 ]; then
+    echo "vscode: UI failures; server and extension host logs (all logs: $RUN/ud/logs):" >&2
+    find "$RUN/ud/logs" -name 'remoteagent.log' -exec grep -hE '\[(error|warning)\]' {} + 2>/dev/null | tail -n 20 >&2 || true
+    for eh in "$RUN"/ud/logs/*/exthost*; do
+      [ -d "$eh" ] || continue
+      echo "--- ${eh#"$RUN"/ud/logs/}" >&2
+      grep -hE '\[(error|warning)\]' "$eh/remoteexthost.log" 2>/dev/null | tail -n 15 >&2 || true
+      tail -n 15 "$eh/deep-thinking-lab.deep-thinking-lab/Deep Thinking.log" 2>/dev/null >&2 || true
+    done
+  fi
   phase_done ui
 fi
 

@@ -107,11 +107,46 @@ export async function runCommand(page, title) {
   await acceptQuickPick(page, title, 'command');
 }
 
-/** Open a workspace file through Quick Open (Control+P) by its name; opens in its default editor. */
-export async function openFile(page, name) {
-  const input = await openQuickInput(page, 'Control+P');
-  await input.fill(name);
-  await acceptQuickPick(page, name, 'file');
+/**
+ * What the workbench shows now, for failure messages (CI keeps no screenshots): the editor tabs (the active one
+ * marked *), the notification toasts, and whether the quick-input box is open.
+ */
+export async function describeWorkbench(page) {
+  return page.evaluate(() => {
+    const text = (e) => (e?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    const tabs = [...document.querySelectorAll('.tabs-container .tab')]
+      .map((t) => `${t.classList.contains('active') ? '*' : ''}${t.getAttribute('aria-label') || text(t)}`);
+    const toasts = [...document.querySelectorAll('.notification-toast .notification-list-item-message')].map(text);
+    const quick = document.querySelector('.quick-input-widget');
+    const quickOpen = !!quick && getComputedStyle(quick).display !== 'none';
+    return `tabs [${tabs.join(', ')}]; notifications [${toasts.join(' | ')}]; quick input ${quickOpen ? 'open' : 'closed'}`;
+  }).catch((e) => `(workbench not readable: ${String(e).slice(0, 120)})`);
+}
+
+/** Whether the active editor tab is the file `name` (its aria-label starts with the file name). */
+async function activeTabIs(page, name) {
+  const label = await page.locator('.tabs-container .tab.active').first().getAttribute('aria-label', { timeout: 1000 }).catch(() => null);
+  return !!label && (label === name || label.startsWith(`${name},`) || label.startsWith(`${name} `));
+}
+
+/**
+ * Open a workspace file through Quick Open (Control+P) by its name; opens in its default editor. Resolves once
+ * its tab is the active one. On a loaded machine the Enter can land while the list is still being replaced
+ * (nothing opens), so a pick that opened no tab is tried once more before this fails.
+ */
+export async function openFile(page, name, { timeout = 20000 } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    const input = await openQuickInput(page, 'Control+P');
+    await input.fill(name);
+    await acceptQuickPick(page, name, 'file');
+    const end = Date.now() + timeout;
+    while (Date.now() < end) {
+      if (await activeTabIs(page, name)) return;
+      await page.waitForTimeout(250);
+    }
+    if (attempt === 2) throw new Error(`${name} did not become the active editor; ${await describeWorkbench(page)}`);
+    console.log(`[openFile] ${name} is not the active editor after ${timeout} ms (${await describeWorkbench(page)}); picking it again`);
+  }
 }
 
 /**
@@ -135,7 +170,9 @@ export async function findWebviewFrame(page, selector, { timeout = 60000 } = {})
       const frame = hosts.nth(i).contentFrame().locator('#active-frame').contentFrame();
       if (await frame.locator(selector).count().catch(() => 0)) return frame;
     }
-    if (Date.now() > end) throw new Error(`no visible webview contains ${selector} after ${timeout} ms (${n} visible webviews)`);
+    if (Date.now() > end) {
+      throw new Error(`no visible webview contains ${selector} after ${timeout} ms (${n} visible webviews); ${await describeWorkbench(page)}`);
+    }
     await page.waitForTimeout(250);
   }
 }
