@@ -50,12 +50,12 @@ test('built-in recipes: every one validates; the defaults and the bundled models
   // Stage 2 inherits width, α and the throttle from stage 1 and changes the rest.
   assert.deepEqual([m2.width, m2.maxIters, m2.alpha, m2.lrThrottle, m2.size, m2.valSize, m2.valIters, m2.epochs, m2.lr], [32, 30, 0.5, false, 9, 13, 44, 6, 0.0005]);
   assert.equal(m2.clip, null);
-  // The maze default: the same curriculum, clipped at 2 in both stages (inherited), with stops and small 9×9 epochs.
+  // The maze default: the same curriculum, clipped at 2 in both stages (inherited), a stop on 5×5 only, small 9×9 epochs.
   const mz = defaultRecipe('mazes');
   assert.equal(mz.name, 'mazes');
   const [d1, d2] = [0, 1].map((i) => resolveTrainConfig(stageConfig(mz, i)));
   assert.deepEqual([d1.width, d1.maxIters, d1.size, d1.valSize, d1.clip, d1.epochs, d1.stopAt], [32, 10, 5, 7, 2, 15, 0.95]);
-  assert.deepEqual([d2.width, d2.maxIters, d2.size, d2.valSize, d2.valIters, d2.clip, d2.trainSize, d2.epochs, d2.stopAt, d2.lr], [32, 30, 9, 13, 44, 2, 5000, 8, 0.97, 0.0005]);
+  assert.deepEqual([d2.width, d2.maxIters, d2.size, d2.valSize, d2.valIters, d2.clip, d2.trainSize, d2.epochs, d2.stopAt, d2.lr], [32, 30, 9, 13, 44, 2, 5000, 8, null, 0.0005]);
   assert.deepEqual([d2.milestones, d2.gamma], [[5], 0.1]);
 });
 
