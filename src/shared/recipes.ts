@@ -230,12 +230,12 @@ export function estimateRecipeSeconds(recipe: Recipe, overrides: Partial<StageSh
 }
 
 /**
- * Whole runs of a built-in recipe, measured per seed (docs/seeds.md: libtorch, 2 cores, one run per core): what a
- * recipe with stop rules usually takes, beside its cap.
+ * Whole runs of a built-in recipe, measured per seed on libtorch and 2 cores (docs/seeds.md: prefix sums with one
+ * run per core, mazes one run at a time with both cores): what a recipe with stop rules usually takes, beside its cap.
  */
 export const MEASURED_RUNS: Readonly<Record<string, { seeds: number; minSeconds: number; maxSeconds: number }>> = {
   'prefix-sums': { seeds: 5, minSeconds: 47, maxSeconds: 150 },
-  mazes: { seeds: 5, minSeconds: 976, maxSeconds: 2172 },
+  mazes: { seeds: 5, minSeconds: 760, maxSeconds: 959 },
 };
 
 /** "16–36 min", "1–3 min", "50 min – 1 h 10 min". */

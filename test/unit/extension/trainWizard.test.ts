@@ -36,7 +36,7 @@ test('estimates: the reference shapes reproduce their measured seconds per step;
   for (const r of Object.values(BUILTIN_RECIPES)) assert.ok((estimateRecipeSeconds(r) ?? 0) > 0, r.name);
   const both = estimateRecipeSeconds(BUILTIN_RECIPES['mazes-bundled'])!;
   assert.ok(Math.abs(both - (stage1 + estimateStageSeconds('mazes', { width: 32, maxIters: 30, size: 9, batchSize: 32, trainSize: 10_000, epochs: 6 }))) < 1e-6 * both);
-  // The maze default's stages stop early: the estimate counts each stage's cap (15 epochs; 8 of 5,000 mazes).
+  // The maze default's 5×5 stage stops early: the estimate counts its cap (15 epochs), then the 9×9 stage's 8 epochs of 5,000 mazes.
   const capped = estimateRecipeSeconds(BUILTIN_RECIPES.mazes)!;
   assert.ok(Math.abs(capped - (stage1 + estimateStageSeconds('mazes', { width: 32, maxIters: 30, size: 9, batchSize: 32, trainSize: 5_000, epochs: 8 }))) < 1e-6 * capped);
   // A stage with a restart rule counts once per attempt it may take (the prefix-sum recipe's 16-bit stage: 1 + 3).
